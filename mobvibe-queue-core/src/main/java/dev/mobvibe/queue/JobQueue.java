@@ -1,0 +1,642 @@
+package dev.mobvibe.queue;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.mobvibe.queue.internal.ConnectionUrls;
+import dev.mobvibe.queue.internal.Identifiers;
+import dev.mobvibe.queue.internal.Jdbc;
+import dev.mobvibe.queue.internal.JobStore;
+import dev.mobvibe.queue.internal.QueueSchema;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import javax.sql.DataSource;
+
+/**
+ * The job queue: enqueue, claim, complete, fail, cancel and replay jobs stored in PostgreSQL, and
+ * read statistics. This is the seed worker's {@code JobQueue} in Java form, plus batching,
+ * transactional enqueue, delayed jobs, idempotency keys and backoff.
+ *
+ * <pre>{@code
+ * try (JobQueue queue = JobQueue.builder().jdbcUrl("postgresql://postgres@127.0.0.1/app").build()) {
+ *   queue.migrate();
+ *   Job job = queue.enqueue(NewJob.builder("Build a todo app").tier(PlanTier.PRO).build());
+ *   queue.claimNextJob().ifPresent(claimed -> queue.completeJob(claimed.id()));
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe. {@code JobQueue} starts no thread of its own (the polling notifier behind {@link
+ * #subscribeToNewJobs} starts one at the first subscription). Every state change is one statement,
+ * conditional on the state it expects, so a late or duplicate call changes nothing and says so.
+ * Database failures surface as {@link QueueException}; bad arguments as {@link
+ * IllegalArgumentException} or {@link NullPointerException} before anything is written.
+ */
+public final class JobQueue implements AutoCloseable {
+
+  /** Schema used unless set: {@code public}. */
+  public static final String DEFAULT_SCHEMA = "public";
+
+  /** Lease taken by {@link #claimNextJob()} and {@link #claimJobs(int)} unless set: 30 minutes. */
+  public static final Duration DEFAULT_CLAIM_LEASE = Duration.ofMinutes(30);
+
+  /** Pool size of a pool the queue creates from a URL, unless set: 10. */
+  public static final int DEFAULT_MAX_POOL_SIZE = 10;
+
+  /** The most jobs one {@link #enqueueAll} or {@link #claimJobs} call takes: 10,000. */
+  public static final int MAX_BATCH_SIZE = 10_000;
+
+  private final JobStore store;
+  private final String schema;
+  private final RetryPolicy retryPolicy;
+  private final JobNotifier notifier;
+  private final boolean ownsNotifier;
+  private final HikariDataSource ownedPool;
+  private final Duration claimLease;
+  private final String claimOwner;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private JobQueue(Builder b, DataSource dataSource, HikariDataSource ownedPool) {
+    this.schema = b.schema;
+    this.store = new JobStore(new Jdbc(dataSource), b.schema);
+    this.retryPolicy = b.retryPolicy;
+    this.ownsNotifier = b.notifier == null;
+    this.notifier = ownsNotifier ? JobNotifier.polling(b.pollInterval) : b.notifier;
+    this.ownedPool = ownedPool;
+    this.claimLease = b.claimLease;
+    this.claimOwner = "queue-" + defaultWorkerId();
+  }
+
+  /**
+   * Starts a builder.
+   *
+   * @return a builder with every default
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Applies the schema migrations that this database lacks, in one transaction under an advisory
+   * lock: safe to call from every process at start-up, and a no-op when up to date. Creates the
+   * seed's tables and functions where missing and upgrades a seed-era database additively.
+   *
+   * @return what was applied
+   * @throws QueueException if the database refuses
+   */
+  public MigrationReport migrate() {
+    checkOpen();
+    return new QueueSchema(schema).migrate(store.jdbc());
+  }
+
+  /**
+   * Returns the schema version of the database, 0 when it was never migrated by the SDK.
+   *
+   * @return the applied version
+   */
+  public int schemaVersion() {
+    checkOpen();
+    return new QueueSchema(schema).currentVersion(store.jdbc());
+  }
+
+  /**
+   * Enqueues one job in its own transaction. With an idempotency key that already exists, returns
+   * the existing job and writes nothing.
+   *
+   * @param job the job
+   * @return the stored job
+   * @throws NullPointerException if the job is null
+   * @throws QueueException if the database refuses, for example an unknown session id
+   */
+  public Job enqueue(NewJob job) {
+    Objects.requireNonNull(job, "job must not be null");
+    return enqueueAll(List.of(job)).get(0);
+  }
+
+  /**
+   * Enqueues one job on the caller's connection, inside the caller's transaction: the job exists
+   * exactly when the caller commits. The connection is never committed, rolled back or closed.
+   *
+   * @param connection an open connection to the queue's database
+   * @param job the job
+   * @return the stored job (visible to others once the caller commits)
+   * @throws NullPointerException if an argument is null
+   * @throws QueueException if the database refuses
+   */
+  public Job enqueue(Connection connection, NewJob job) {
+    Objects.requireNonNull(job, "job must not be null");
+    return enqueueAll(connection, List.of(job)).get(0);
+  }
+
+  /**
+   * Enqueues many jobs in one statement and one transaction: all or none.
+   *
+   * @param jobs 1 to {@link #MAX_BATCH_SIZE} jobs
+   * @return the stored jobs, in the order given
+   * @throws IllegalArgumentException if the list is empty, too long or holds null
+   * @throws QueueException if the database refuses; then nothing was written
+   */
+  public List<Job> enqueueAll(List<NewJob> jobs) {
+    checkBatch(jobs);
+    checkOpen();
+    return store.jdbc().inTransaction("enqueue jobs", c -> store.insert(c, jobs));
+  }
+
+  /**
+   * Enqueues many jobs in one statement on the caller's connection, inside the caller's
+   * transaction. The connection is never committed, rolled back or closed.
+   *
+   * @param connection an open connection to the queue's database
+   * @param jobs 1 to {@link #MAX_BATCH_SIZE} jobs
+   * @return the stored jobs, in the order given
+   * @throws IllegalArgumentException if the list is empty, too long or holds null
+   * @throws QueueException if the database refuses
+   */
+  public List<Job> enqueueAll(Connection connection, List<NewJob> jobs) {
+    Objects.requireNonNull(connection, "connection must not be null");
+    checkBatch(jobs);
+    checkOpen();
+    try {
+      return store.insert(connection, jobs);
+    } catch (SQLException e) {
+      throw Jdbc.translate("enqueue jobs", e);
+    }
+  }
+
+  private static void checkBatch(List<NewJob> jobs) {
+    Objects.requireNonNull(jobs, "jobs must not be null");
+    if (jobs.isEmpty()) {
+      throw new IllegalArgumentException("jobs must not be empty");
+    }
+    if (jobs.size() > MAX_BATCH_SIZE) {
+      throw new IllegalArgumentException(
+          "at most " + MAX_BATCH_SIZE + " jobs per call, got " + jobs.size());
+    }
+    for (int i = 0; i < jobs.size(); i++) {
+      if (jobs.get(i) == null) {
+        throw new IllegalArgumentException("jobs[" + i + "] must not be null");
+      }
+    }
+  }
+
+  /**
+   * Claims the next due job: highest priority first, oldest first within a priority, skipping jobs
+   * other workers hold. The job becomes {@code processing} with a lease of the builder's {@code
+   * claimLease}; finish it with {@link #completeJob} or {@link #failJob} before the lease lapses,
+   * or a processor's reaper will count the attempt as lost and run it again.
+   *
+   * @return the claimed job, or empty when none is due
+   */
+  public Optional<Job> claimNextJob() {
+    return claimJobs(1).stream().findFirst();
+  }
+
+  /**
+   * Claims up to {@code max} due jobs in one statement, in claim order.
+   *
+   * @param max 1 to {@link #MAX_BATCH_SIZE}
+   * @return the claimed jobs, possibly none
+   * @throws IllegalArgumentException if {@code max} is out of range
+   */
+  public List<Job> claimJobs(int max) {
+    if (max < 1 || max > MAX_BATCH_SIZE) {
+      throw new IllegalArgumentException(
+          "max must be between 1 and " + MAX_BATCH_SIZE + ", was " + max);
+    }
+    checkOpen();
+    return store.claim(claimOwner, max, claimLease);
+  }
+
+  /**
+   * Marks a processing job completed.
+   *
+   * @param jobId the job
+   * @return {@code true} if this call completed it; {@code false} if the job was not processing
+   *     (already completed, failed, cancelled, or pending again), in which case nothing changed
+   * @throws JobNotFoundException if no job has this id
+   */
+  public boolean completeJob(UUID jobId) {
+    Objects.requireNonNull(jobId, "jobId must not be null");
+    checkOpen();
+    JobStore.Change change = store.complete(jobId);
+    if (change.previous() == null) {
+      throw new JobNotFoundException(jobId);
+    }
+    return change.changed();
+  }
+
+  /**
+   * Records a failed attempt of a processing job. While attempts remain the job returns to pending
+   * after the retry policy's backoff; after its last attempt it becomes {@code failed} (the dead
+   * letter) and its session is marked failed with the same message.
+   *
+   * @param jobId the job
+   * @param errorMessage what went wrong (stored, truncated to 10,000 characters)
+   * @return {@code true} if the job will be retried, {@code false} if it went to the dead letter
+   * @throws JobNotFoundException if no job has this id
+   * @throws IllegalStateException if the job is not processing; nothing changed
+   */
+  public boolean failJob(UUID jobId, String errorMessage) {
+    return fail(jobId, errorMessage, true);
+  }
+
+  /**
+   * Sends a processing job straight to the dead letter, whatever attempts it has left, and marks
+   * its session failed. For failures that a retry cannot fix.
+   *
+   * @param jobId the job
+   * @param errorMessage what went wrong
+   * @throws JobNotFoundException if no job has this id
+   * @throws IllegalStateException if the job is not processing; nothing changed
+   */
+  public void failJobPermanently(UUID jobId, String errorMessage) {
+    fail(jobId, errorMessage, false);
+  }
+
+  private boolean fail(UUID jobId, String errorMessage, boolean retryable) {
+    Objects.requireNonNull(jobId, "jobId must not be null");
+    Objects.requireNonNull(errorMessage, "errorMessage must not be null");
+    checkOpen();
+    Duration[] delays = new Duration[NewJob.MAX_ATTEMPTS_LIMIT];
+    for (int i = 0; i < delays.length; i++) {
+      delays[i] = retryPolicy.backoff(i + 1);
+    }
+    JobStore.FailOutcome outcome = store.fail(jobId, errorMessage, retryable, delays, null, null);
+    if (outcome.previous() == null) {
+      throw new JobNotFoundException(jobId);
+    }
+    if (outcome.next() == null) {
+      throw new IllegalStateException(
+          "job "
+              + jobId
+              + " is "
+              + outcome.previous().dbValue()
+              + ", not processing; nothing was changed");
+    }
+    return outcome.next() == JobStatus.PENDING;
+  }
+
+  /**
+   * Cancels a pending or processing job. A processor running it sees the cancellation at its next
+   * lease extension and signals the handler; its late outcome is then ignored.
+   *
+   * @param jobId the job
+   * @return {@code true} if this call cancelled it; {@code false} if it had already finished
+   * @throws JobNotFoundException if no job has this id
+   */
+  public boolean cancelJob(UUID jobId) {
+    Objects.requireNonNull(jobId, "jobId must not be null");
+    checkOpen();
+    JobStore.Change change = store.cancel(jobId);
+    if (change.previous() == null) {
+      throw new JobNotFoundException(jobId);
+    }
+    return change.changed();
+  }
+
+  /**
+   * Returns a dead-lettered ({@code failed}) job to pending with fresh attempts, due now, and its
+   * session from failed to pending. The error history is kept.
+   *
+   * @param jobId the job
+   * @return {@code true} if this call replayed it; {@code false} if it was not failed
+   * @throws JobNotFoundException if no job has this id
+   */
+  public boolean replayJob(UUID jobId) {
+    Objects.requireNonNull(jobId, "jobId must not be null");
+    checkOpen();
+    JobStore.Change change = store.replay(jobId);
+    if (change.previous() == null) {
+      throw new JobNotFoundException(jobId);
+    }
+    return change.changed();
+  }
+
+  /**
+   * Reads one job with its error history.
+   *
+   * @param jobId the job
+   * @return the job, or empty if no job has this id
+   */
+  public Optional<Job> findJob(UUID jobId) {
+    Objects.requireNonNull(jobId, "jobId must not be null");
+    checkOpen();
+    return store.find(jobId);
+  }
+
+  /**
+   * Lists the most recently created jobs, newest first.
+   *
+   * @param status only jobs in this status, or {@code null} for every status
+   * @param limit 1 to 1,000
+   * @return the jobs
+   * @throws IllegalArgumentException if the limit is out of range
+   */
+  public List<Job> listJobs(JobStatus status, int limit) {
+    if (limit < 1 || limit > 1000) {
+      throw new IllegalArgumentException("limit must be between 1 and 1000, was " + limit);
+    }
+    checkOpen();
+    return store.listRecent(status, limit);
+  }
+
+  /**
+   * Reads the queue statistics in one statement: the seed's counts and oldest pending age, plus
+   * cancelled, delayed and expired-lease counts and pending jobs per plan tier.
+   *
+   * @return the statistics
+   */
+  public QueueStats getQueueStats() {
+    checkOpen();
+    return store.stats();
+  }
+
+  /**
+   * Deletes completed and cancelled jobs that finished more than {@code olderThan} ago, in batches
+   * of at most 10,000 rows per statement. Failed jobs are kept for replay. Keeps the hot table
+   * small; statistics then count only the jobs kept.
+   *
+   * @param olderThan the age past which finished jobs are deleted; not negative
+   * @return how many jobs were deleted
+   */
+  public long pruneFinishedJobs(Duration olderThan) {
+    Objects.requireNonNull(olderThan, "olderThan must not be null");
+    if (olderThan.isNegative()) {
+      throw new IllegalArgumentException("olderThan must not be negative, was " + olderThan);
+    }
+    checkOpen();
+    long total = 0;
+    int deleted;
+    do {
+      deleted = store.pruneFinished(olderThan, 10_000);
+      total += deleted;
+    } while (deleted == 10_000);
+    return total;
+  }
+
+  /**
+   * Subscribes to "new jobs may be waiting" signals from the queue's {@link JobNotifier} (by
+   * default a polling notifier at the builder's poll interval).
+   *
+   * @param listener called on the notifier's thread; must return quickly
+   * @return a handle that unsubscribes
+   */
+  public Subscription subscribeToNewJobs(Consumer<JobSignal> listener) {
+    Objects.requireNonNull(listener, "listener must not be null");
+    checkOpen();
+    return notifier.subscribe(listener);
+  }
+
+  /**
+   * Returns the schema this queue works in.
+   *
+   * @return the schema name
+   */
+  public String schema() {
+    return schema;
+  }
+
+  /**
+   * Returns the data source the queue uses: the caller's, or the pool it created.
+   *
+   * @return the data source
+   */
+  public DataSource dataSource() {
+    return store.jdbc().dataSource();
+  }
+
+  /**
+   * Returns the retry policy.
+   *
+   * @return the policy
+   */
+  public RetryPolicy retryPolicy() {
+    return retryPolicy;
+  }
+
+  JobStore store() {
+    return store;
+  }
+
+  /**
+   * Closes what the queue created: its polling notifier and, when built from a URL, its connection
+   * pool. A caller's data source and notifier are left open. Idempotent.
+   */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    if (ownsNotifier) {
+      notifier.close();
+    }
+    if (ownedPool != null) {
+      ownedPool.close();
+    }
+  }
+
+  private void checkOpen() {
+    if (closed.get()) {
+      throw new IllegalStateException("JobQueue is closed");
+    }
+  }
+
+  static String defaultWorkerId() {
+    String host;
+    try {
+      host = InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      host = "unknown-host";
+    }
+    long pid = ProcessHandle.current().pid();
+    String random = UUID.randomUUID().toString().substring(0, 8);
+    return host + "-" + pid + "-" + random;
+  }
+
+  /** Builds a {@link JobQueue}; every check happens in {@link #build()}. Not thread-safe. */
+  public static final class Builder {
+    private DataSource dataSource;
+    private String url;
+    private String username;
+    private String password;
+    private String schema = DEFAULT_SCHEMA;
+    private RetryPolicy retryPolicy = RetryPolicy.defaultPolicy();
+    private JobNotifier notifier;
+    private Duration pollInterval = JobNotifier.DEFAULT_POLL_INTERVAL;
+    private int maxPoolSize = DEFAULT_MAX_POOL_SIZE;
+    private Duration claimLease = DEFAULT_CLAIM_LEASE;
+
+    private Builder() {}
+
+    /**
+     * Uses the caller's data source (for example the application's pool). The queue does not close
+     * it. Set this or {@link #jdbcUrl}, not both.
+     *
+     * @param dataSource the data source
+     * @return this builder
+     */
+    public Builder dataSource(DataSource dataSource) {
+      this.dataSource = dataSource;
+      return this;
+    }
+
+    /**
+     * Connects with a URL; the queue creates a HikariCP pool and closes it in {@link #close()}.
+     * Accepts {@code jdbc:postgresql://host:port/db} and {@code postgresql://user:pass@host/db}
+     * (the form Supabase shows). Set this or {@link #dataSource}, not both.
+     *
+     * @param url the connection URL
+     * @return this builder
+     */
+    public Builder jdbcUrl(String url) {
+      this.url = url;
+      return this;
+    }
+
+    /**
+     * Sets the database user, overriding one in the URL.
+     *
+     * @param username the user
+     * @return this builder
+     */
+    public Builder username(String username) {
+      this.username = username;
+      return this;
+    }
+
+    /**
+     * Sets the database password, overriding one in the URL. Never logged.
+     *
+     * @param password the password
+     * @return this builder
+     */
+    public Builder password(String password) {
+      this.password = password;
+      return this;
+    }
+
+    /**
+     * Sets the schema of the queue's tables. Default {@value #DEFAULT_SCHEMA}. Must be a plain
+     * lower-case identifier.
+     *
+     * @param schema the schema name
+     * @return this builder
+     */
+    public Builder schema(String schema) {
+      this.schema = schema;
+      return this;
+    }
+
+    /**
+     * Sets the backoff between attempts for {@link #failJob}. Default {@link
+     * RetryPolicy#defaultPolicy()} (1 s base, factor 2, 10 min cap, full jitter).
+     *
+     * @param retryPolicy the policy
+     * @return this builder
+     */
+    public Builder retryPolicy(RetryPolicy retryPolicy) {
+      this.retryPolicy = retryPolicy;
+      return this;
+    }
+
+    /**
+     * Sets the notifier behind {@link #subscribeToNewJobs}. The caller keeps ownership and closes
+     * it. Default: a polling notifier at {@link #pollInterval}, closed with the queue.
+     *
+     * @param notifier the notifier
+     * @return this builder
+     */
+    public Builder notifier(JobNotifier notifier) {
+      this.notifier = notifier;
+      return this;
+    }
+
+    /**
+     * Sets the tick of the default polling notifier. Default 10 seconds.
+     *
+     * @param pollInterval a positive interval
+     * @return this builder
+     */
+    public Builder pollInterval(Duration pollInterval) {
+      this.pollInterval = pollInterval;
+      return this;
+    }
+
+    /**
+     * Sets the size of the pool created from {@link #jdbcUrl}. Default {@value
+     * #DEFAULT_MAX_POOL_SIZE}.
+     *
+     * @param maxPoolSize 1 to 1,000
+     * @return this builder
+     */
+    public Builder maxPoolSize(int maxPoolSize) {
+      this.maxPoolSize = maxPoolSize;
+      return this;
+    }
+
+    /**
+     * Sets the lease that {@link #claimNextJob()} and {@link #claimJobs(int)} take. Default 30
+     * minutes. (A {@link JobProcessor} uses its own, shorter lease and renews it.)
+     *
+     * @param claimLease a positive duration
+     * @return this builder
+     */
+    public Builder claimLease(Duration claimLease) {
+      this.claimLease = claimLease;
+      return this;
+    }
+
+    /**
+     * Checks the settings and builds the queue. When built from a URL the pool is created here, but
+     * no connection is required until the first call.
+     *
+     * @return the queue
+     * @throws IllegalArgumentException naming the first setting that is wrong
+     */
+    public JobQueue build() {
+      Identifiers.checkSchema(schema);
+      Objects.requireNonNull(retryPolicy, "retryPolicy must not be null");
+      if (pollInterval == null || pollInterval.isZero() || pollInterval.isNegative()) {
+        throw new IllegalArgumentException("pollInterval must be positive, was " + pollInterval);
+      }
+      if (claimLease == null || claimLease.isZero() || claimLease.isNegative()) {
+        throw new IllegalArgumentException("claimLease must be positive, was " + claimLease);
+      }
+      if (maxPoolSize < 1 || maxPoolSize > 1000) {
+        throw new IllegalArgumentException(
+            "maxPoolSize must be between 1 and 1000, was " + maxPoolSize);
+      }
+      if ((dataSource == null) == (url == null)) {
+        throw new IllegalArgumentException("set exactly one of dataSource or jdbcUrl");
+      }
+      if (dataSource != null) {
+        return new JobQueue(this, dataSource, null);
+      }
+      ConnectionUrls.Parsed parsed = ConnectionUrls.parse(url);
+      HikariConfig config = new HikariConfig();
+      config.setJdbcUrl(parsed.jdbcUrl());
+      String user = username != null ? username : parsed.user();
+      String pass = password != null ? password : parsed.password();
+      if (user != null) {
+        config.setUsername(user);
+      }
+      if (pass != null) {
+        config.setPassword(pass);
+      }
+      config.setMaximumPoolSize(maxPoolSize);
+      config.setMinimumIdle(Math.min(2, maxPoolSize));
+      config.setPoolName("mobvibe-queue-" + schema);
+      // Fail on first use, not here: a worker may start before its database.
+      config.setInitializationFailTimeout(-1);
+      HikariDataSource pool = new HikariDataSource(config);
+      return new JobQueue(this, pool, pool);
+    }
+  }
+}

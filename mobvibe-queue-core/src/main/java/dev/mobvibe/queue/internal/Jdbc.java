@@ -1,0 +1,217 @@
+package dev.mobvibe.queue.internal;
+
+import dev.mobvibe.queue.QueueException;
+import dev.mobvibe.queue.UniqueViolationException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import javax.sql.DataSource;
+
+/**
+ * The one place that runs statements: binds parameters, maps rows, and turns {@link SQLException}
+ * into {@link QueueException} with its SQLState. Internal API.
+ */
+public final class Jdbc {
+
+  /** Binds parameters to a prepared statement. */
+  @FunctionalInterface
+  public interface Binder {
+    /**
+     * Binds the parameters.
+     *
+     * @param ps the statement
+     * @throws SQLException from JDBC
+     */
+    void bind(PreparedStatement ps) throws SQLException;
+  }
+
+  /**
+   * Maps the current row of a result set.
+   *
+   * @param <T> the mapped type
+   */
+  @FunctionalInterface
+  public interface RowMapper<T> {
+    /**
+     * Maps the current row.
+     *
+     * @param rs the result set, positioned on a row
+     * @return the mapped value
+     * @throws SQLException from JDBC
+     */
+    T map(ResultSet rs) throws SQLException;
+  }
+
+  /**
+   * Work on one connection.
+   *
+   * @param <T> the result type
+   */
+  @FunctionalInterface
+  public interface ConnectionWork<T> {
+    /**
+     * Does the work.
+     *
+     * @param c the connection
+     * @return the result
+     * @throws SQLException from JDBC
+     */
+    T run(Connection c) throws SQLException;
+  }
+
+  private final DataSource dataSource;
+
+  /**
+   * Creates a helper over a data source.
+   *
+   * @param dataSource where connections come from
+   */
+  public Jdbc(DataSource dataSource) {
+    this.dataSource = dataSource;
+  }
+
+  /**
+   * Returns the data source.
+   *
+   * @return the data source
+   */
+  public DataSource dataSource() {
+    return dataSource;
+  }
+
+  /**
+   * Runs work on a pooled connection in auto-commit mode.
+   *
+   * @param what a short description for error messages
+   * @param work the work
+   * @param <T> the result type
+   * @return the work's result
+   */
+  public <T> T withConnection(String what, ConnectionWork<T> work) {
+    try (Connection c = dataSource.getConnection()) {
+      return work.run(c);
+    } catch (SQLException e) {
+      throw translate(what, e);
+    }
+  }
+
+  /**
+   * Runs work in one transaction on a pooled connection: commits when it returns, rolls back when
+   * it throws.
+   *
+   * @param what a short description for error messages
+   * @param work the work
+   * @param <T> the result type
+   * @return the work's result
+   */
+  public <T> T inTransaction(String what, ConnectionWork<T> work) {
+    try (Connection c = dataSource.getConnection()) {
+      boolean autoCommit = c.getAutoCommit();
+      c.setAutoCommit(false);
+      try {
+        T result = work.run(c);
+        c.commit();
+        return result;
+      } catch (SQLException | RuntimeException | Error e) {
+        rollbackQuietly(c, e);
+        throw e;
+      } finally {
+        c.setAutoCommit(autoCommit);
+      }
+    } catch (SQLException e) {
+      throw translate(what, e);
+    }
+  }
+
+  private static void rollbackQuietly(Connection c, Throwable failure) {
+    try {
+      c.rollback();
+    } catch (SQLException e) {
+      failure.addSuppressed(e);
+    }
+  }
+
+  /**
+   * Runs a query on the given connection and maps every row.
+   *
+   * @param c the connection; not closed
+   * @param sql the statement
+   * @param binder binds parameters
+   * @param mapper maps rows
+   * @param <T> the row type
+   * @return the rows
+   * @throws SQLException from JDBC
+   */
+  public static <T> List<T> query(Connection c, String sql, Binder binder, RowMapper<T> mapper)
+      throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      binder.bind(ps);
+      try (ResultSet rs = ps.executeQuery()) {
+        List<T> rows = new ArrayList<>();
+        while (rs.next()) {
+          rows.add(mapper.map(rs));
+        }
+        return rows;
+      }
+    }
+  }
+
+  /**
+   * Runs an update on the given connection.
+   *
+   * @param c the connection; not closed
+   * @param sql the statement
+   * @param binder binds parameters
+   * @return the update count
+   * @throws SQLException from JDBC
+   */
+  public static int update(Connection c, String sql, Binder binder) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      binder.bind(ps);
+      return ps.executeUpdate();
+    }
+  }
+
+  /**
+   * Runs a query on a pooled connection.
+   *
+   * @param what a short description for error messages
+   * @param sql the statement
+   * @param binder binds parameters
+   * @param mapper maps rows
+   * @param <T> the row type
+   * @return the rows
+   */
+  public <T> List<T> query(String what, String sql, Binder binder, RowMapper<T> mapper) {
+    return withConnection(what, c -> query(c, sql, binder, mapper));
+  }
+
+  /**
+   * Runs an update on a pooled connection.
+   *
+   * @param what a short description for error messages
+   * @param sql the statement
+   * @param binder binds parameters
+   * @return the update count
+   */
+  public int update(String what, String sql, Binder binder) {
+    return withConnection(what, c -> update(c, sql, binder));
+  }
+
+  /**
+   * Wraps a JDBC failure, keeping its SQLState.
+   *
+   * @param what what the queue was doing
+   * @param e the failure
+   * @return the exception to throw
+   */
+  public static QueueException translate(String what, SQLException e) {
+    String message = "failed to " + what + ": " + e.getMessage();
+    return "23505".equals(e.getSQLState())
+        ? new UniqueViolationException(message, e)
+        : new QueueException(message, e);
+  }
+}

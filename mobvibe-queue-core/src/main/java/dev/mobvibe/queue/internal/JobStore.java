@@ -1,0 +1,521 @@
+package dev.mobvibe.queue.internal;
+
+import dev.mobvibe.queue.Job;
+import dev.mobvibe.queue.JobStatus;
+import dev.mobvibe.queue.NewJob;
+import dev.mobvibe.queue.PlanTier;
+import dev.mobvibe.queue.QueueStats;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Runs the statements of {@link JobsSql}: one method per state change, each one statement and one
+ * round trip. Thread-safe. Internal API: use {@code JobQueue}.
+ */
+public final class JobStore {
+
+  /** Errors longer than this many characters are truncated before they are stored. */
+  public static final int MAX_ERROR_LENGTH = 10_000;
+
+  /**
+   * The outcome of a conditional state change.
+   *
+   * @param previous the status before, or {@code null} when the job does not exist
+   * @param changed whether this call changed it
+   */
+  public record Change(JobStatus previous, boolean changed) {}
+
+  /**
+   * The outcome of recording a failure.
+   *
+   * @param previous the status before, or {@code null} when the job does not exist
+   * @param next the status after, or {@code null} when nothing matched (not processing, lease lost)
+   */
+  public record FailOutcome(JobStatus previous, JobStatus next) {}
+
+  /**
+   * A job returned by the reaper.
+   *
+   * @param id the job
+   * @param status its new status: pending (will retry) or failed (dead letter)
+   */
+  public record Reaped(UUID id, JobStatus status) {}
+
+  /**
+   * A session event to append.
+   *
+   * @param sessionId the session
+   * @param type the event type
+   * @param json the data as a JSON object text
+   * @param at when it was emitted
+   */
+  public record SessionEvent(UUID sessionId, String type, String json, Instant at) {}
+
+  private final Jdbc jdbc;
+  private final JobsSql sql;
+
+  /**
+   * Creates a store.
+   *
+   * @param jdbc where statements run
+   * @param schema a schema name, validated here
+   */
+  public JobStore(Jdbc jdbc, String schema) {
+    this.jdbc = jdbc;
+    this.sql = new JobsSql(schema);
+  }
+
+  /**
+   * Returns the JDBC helper.
+   *
+   * @return the helper
+   */
+  public Jdbc jdbc() {
+    return jdbc;
+  }
+
+  /**
+   * Inserts jobs (and new sessions for jobs without one) in one statement on the given connection,
+   * without committing. Jobs whose idempotency key already exists are not inserted; the existing
+   * job is returned in their place.
+   *
+   * @param c the connection
+   * @param jobs the jobs
+   * @return one job per input, in input order
+   * @throws SQLException from JDBC
+   */
+  public List<Job> insert(Connection c, List<NewJob> jobs) throws SQLException {
+    int n = jobs.size();
+    UUID[] newSessionIds = new UUID[n];
+    UUID[] ids = new UUID[n];
+    UUID[] sessionIds = new UUID[n];
+    String[] prompts = new String[n];
+    Integer[] priorities = new Integer[n];
+    Integer[] maxAttempts = new Integer[n];
+    Timestamp[] runAts = new Timestamp[n];
+    Double[] delays = new Double[n];
+    String[] keys = new String[n];
+    for (int i = 0; i < n; i++) {
+      NewJob job = jobs.get(i);
+      ids[i] = UUID.randomUUID();
+      sessionIds[i] = job.sessionId();
+      newSessionIds[i] = job.sessionId() == null ? UUID.randomUUID() : null;
+      prompts[i] = job.prompt();
+      priorities[i] = job.priority();
+      maxAttempts[i] = job.maxAttempts();
+      runAts[i] = job.runAt() == null ? null : Timestamp.from(job.runAt());
+      delays[i] = job.delay().toNanos() / 1e9;
+      keys[i] = job.idempotencyKey();
+    }
+    List<Job> inserted =
+        Jdbc.query(
+            c,
+            sql.jobsInsertBatch,
+            ps -> {
+              ps.setArray(1, c.createArrayOf("uuid", newSessionIds));
+              ps.setArray(2, c.createArrayOf("uuid", ids));
+              ps.setArray(3, c.createArrayOf("uuid", sessionIds));
+              ps.setArray(4, c.createArrayOf("text", prompts));
+              ps.setArray(5, c.createArrayOf("int4", priorities));
+              ps.setArray(6, c.createArrayOf("int4", maxAttempts));
+              ps.setArray(7, c.createArrayOf("timestamptz", runAts));
+              ps.setArray(8, c.createArrayOf("float8", delays));
+              ps.setArray(9, c.createArrayOf("text", keys));
+            },
+            JobRows::map);
+    Map<UUID, Job> byId = new HashMap<>(inserted.size() * 2);
+    for (Job job : inserted) {
+      byId.put(job.id(), job);
+    }
+    Map<String, Job> byKey = new HashMap<>();
+    if (inserted.size() < n) {
+      Set<String> missingKeys = new HashSet<>();
+      for (int i = 0; i < n; i++) {
+        if (!byId.containsKey(ids[i]) && keys[i] != null) {
+          missingKeys.add(keys[i]);
+        }
+      }
+      for (Job job : selectByKeys(c, missingKeys)) {
+        byKey.put(job.idempotencyKey(), job);
+      }
+    }
+    List<Job> result = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      Job job = byId.get(ids[i]);
+      if (job == null && keys[i] != null) {
+        job = byKey.get(keys[i]);
+      }
+      if (job == null) {
+        // Another transaction inserted the same key and has not committed yet.
+        throw new SQLException(
+            "job with idempotency key '"
+                + keys[i]
+                + "' is being inserted by a concurrent transaction; retry",
+            "40001");
+      }
+      result.add(job);
+    }
+    return result;
+  }
+
+  private List<Job> selectByKeys(Connection c, Collection<String> keys) throws SQLException {
+    if (keys.isEmpty()) {
+      return List.of();
+    }
+    return Jdbc.query(
+        c,
+        sql.jobsSelectByIdempotencyKeys,
+        ps -> ps.setArray(1, c.createArrayOf("text", keys.toArray())),
+        JobRows::map);
+  }
+
+  /**
+   * Claims up to {@code limit} due jobs for {@code owner}, highest priority first.
+   *
+   * @param owner the lease owner
+   * @param limit how many at most
+   * @param lease how long the lease lasts
+   * @return the claimed jobs in claim order
+   */
+  public List<Job> claim(String owner, int limit, Duration lease) {
+    return jdbc.query(
+        "claim jobs",
+        sql.jobsClaimBatch,
+        ps -> {
+          ps.setInt(1, limit);
+          ps.setString(2, owner);
+          ps.setDouble(3, seconds(lease));
+        },
+        JobRows::map);
+  }
+
+  /**
+   * Completes a job without a lease check.
+   *
+   * @param id the job
+   * @return what happened
+   */
+  public Change complete(UUID id) {
+    return change("complete job " + id, sql.jobsComplete, id);
+  }
+
+  /**
+   * Cancels a pending or processing job.
+   *
+   * @param id the job
+   * @return what happened
+   */
+  public Change cancel(UUID id) {
+    return change("cancel job " + id, sql.jobsCancel, id);
+  }
+
+  /**
+   * Returns a failed job to pending with fresh attempts.
+   *
+   * @param id the job
+   * @return what happened
+   */
+  public Change replay(UUID id) {
+    return change("replay job " + id, sql.jobsReplay, id);
+  }
+
+  private Change change(String what, String statement, UUID id) {
+    return jdbc.query(
+            what,
+            statement,
+            ps -> {
+              ps.setObject(1, id);
+              ps.setObject(2, id);
+            },
+            rs -> {
+              String previous = rs.getString(1);
+              return new Change(
+                  previous == null ? null : JobStatus.fromDb(previous), rs.getBoolean(2));
+            })
+        .get(0);
+  }
+
+  /**
+   * Completes leased jobs in one statement.
+   *
+   * @param owner the lease owner
+   * @param ids the jobs
+   * @param retryCounts the retry count each job had when claimed (the attempt fence)
+   * @return the ids that were completed; the others had lost their lease
+   */
+  public Set<UUID> completeLeased(String owner, List<UUID> ids, List<Integer> retryCounts) {
+    return leasedBatch("complete jobs", sql.jobsCompleteLeasedBatch, owner, ids, retryCounts);
+  }
+
+  /**
+   * Returns claimed jobs that never started to pending, without spending an attempt.
+   *
+   * @param owner the lease owner
+   * @param ids the jobs
+   * @param retryCounts the retry count each job had when claimed
+   * @return the ids released
+   */
+  public Set<UUID> releaseLeased(String owner, List<UUID> ids, List<Integer> retryCounts) {
+    return leasedBatch("release jobs", sql.jobsReleaseLeased, owner, ids, retryCounts);
+  }
+
+  private Set<UUID> leasedBatch(
+      String what, String statement, String owner, List<UUID> ids, List<Integer> retryCounts) {
+    if (ids.isEmpty()) {
+      return Set.of();
+    }
+    return new HashSet<>(
+        jdbc.withConnection(
+            what,
+            c ->
+                Jdbc.query(
+                    c,
+                    statement,
+                    ps -> {
+                      ps.setArray(1, c.createArrayOf("uuid", ids.toArray()));
+                      ps.setArray(2, c.createArrayOf("int4", retryCounts.toArray()));
+                      ps.setString(3, owner);
+                    },
+                    rs -> rs.getObject(1, UUID.class))));
+  }
+
+  /**
+   * Extends the leases of running jobs in one statement.
+   *
+   * @param owner the lease owner
+   * @param ids the jobs
+   * @param retryCounts the retry count each job had when claimed
+   * @param lease the new lease length from now
+   * @return the ids still held; the others were lost (reaped, cancelled)
+   */
+  public Set<UUID> extendLeases(
+      String owner, List<UUID> ids, List<Integer> retryCounts, Duration lease) {
+    if (ids.isEmpty()) {
+      return Set.of();
+    }
+    return new HashSet<>(
+        jdbc.withConnection(
+            "extend leases",
+            c ->
+                Jdbc.query(
+                    c,
+                    sql.jobsExtendLeases,
+                    ps -> {
+                      ps.setDouble(1, seconds(lease));
+                      ps.setArray(2, c.createArrayOf("uuid", ids.toArray()));
+                      ps.setArray(3, c.createArrayOf("int4", retryCounts.toArray()));
+                      ps.setString(4, owner);
+                    },
+                    rs -> rs.getObject(1, UUID.class))));
+  }
+
+  /**
+   * Records a failed attempt.
+   *
+   * @param id the job
+   * @param error the error message (truncated to {@link #MAX_ERROR_LENGTH})
+   * @param retryable {@code false} sends the job to the dead letter whatever its attempts
+   * @param delays delay before the next attempt, indexed by failed attempt - 1; the last entry
+   *     serves later attempts
+   * @param owner the lease owner to fence on, or {@code null} for no fence
+   * @param retryCount the retry count to fence on, or {@code null} for no fence
+   * @return what happened
+   */
+  public FailOutcome fail(
+      UUID id,
+      String error,
+      boolean retryable,
+      Duration[] delays,
+      String owner,
+      Integer retryCount) {
+    String message = truncate(error);
+    Double[] delaySeconds = new Double[delays.length];
+    for (int i = 0; i < delays.length; i++) {
+      delaySeconds[i] = seconds(delays[i]);
+    }
+    return jdbc.withConnection(
+        "fail job " + id,
+        c ->
+            Jdbc.query(
+                    c,
+                    sql.jobsFail,
+                    ps -> {
+                      ps.setObject(1, id);
+                      ps.setBoolean(2, retryable);
+                      ps.setArray(3, c.createArrayOf("float8", delaySeconds));
+                      ps.setString(4, message);
+                      ps.setString(5, owner);
+                      if (retryCount == null) {
+                        ps.setNull(6, Types.INTEGER);
+                      } else {
+                        ps.setInt(6, retryCount);
+                      }
+                    },
+                    rs -> {
+                      String previous = rs.getString(1);
+                      String next = rs.getString(2);
+                      return new FailOutcome(
+                          previous == null ? null : JobStatus.fromDb(previous),
+                          next == null ? null : JobStatus.fromDb(next));
+                    })
+                .get(0));
+  }
+
+  /**
+   * Returns expired processing jobs to pending (or the dead letter), counting the attempt.
+   *
+   * @param limit how many at most
+   * @return the jobs reaped
+   */
+  public List<Reaped> reapExpired(int limit) {
+    return jdbc.query(
+        "reap expired leases",
+        sql.jobsReapExpired,
+        ps -> ps.setInt(1, limit),
+        rs -> new Reaped(rs.getObject(1, UUID.class), JobStatus.fromDb(rs.getString(2))));
+  }
+
+  /**
+   * Reads one job.
+   *
+   * @param id the job
+   * @return the job, if it exists
+   */
+  public Optional<Job> find(UUID id) {
+    return jdbc
+        .query("read job " + id, sql.jobsSelectById, ps -> ps.setObject(1, id), JobRows::map)
+        .stream()
+        .findFirst();
+  }
+
+  /**
+   * Lists recent jobs, newest first.
+   *
+   * @param status only this status, or {@code null} for all
+   * @param limit how many at most
+   * @return the jobs
+   */
+  public List<Job> listRecent(JobStatus status, int limit) {
+    String value = status == null ? null : status.dbValue();
+    return jdbc.query(
+        "list jobs",
+        sql.jobsListRecent,
+        ps -> {
+          ps.setString(1, value);
+          ps.setString(2, value);
+          ps.setInt(3, limit);
+        },
+        JobRows::map);
+  }
+
+  /**
+   * Reads the statistics in one scan.
+   *
+   * @return the statistics
+   */
+  public QueueStats stats() {
+    return jdbc.query(
+            "read queue statistics",
+            sql.jobsStats,
+            ps -> {},
+            rs -> {
+              double oldest = rs.getDouble(8);
+              Map<PlanTier, Long> tiers = new EnumMap<>(PlanTier.class);
+              tiers.put(PlanTier.PRO, rs.getLong(9));
+              tiers.put(PlanTier.STARTER, rs.getLong(10));
+              tiers.put(PlanTier.FREE, rs.getLong(11));
+              return new QueueStats(
+                  rs.getLong(1),
+                  rs.getLong(2),
+                  rs.getLong(3),
+                  rs.getLong(4),
+                  rs.getLong(5),
+                  rs.getLong(6),
+                  rs.getLong(7),
+                  Duration.ofMillis(Math.max(0, Math.round(oldest * 1000))),
+                  tiers);
+            })
+        .get(0);
+  }
+
+  /**
+   * Appends session events in one statement.
+   *
+   * @param events the events
+   */
+  public void insertEvents(List<SessionEvent> events) {
+    if (events.isEmpty()) {
+      return;
+    }
+    int n = events.size();
+    UUID[] sessions = new UUID[n];
+    String[] types = new String[n];
+    String[] data = new String[n];
+    Timestamp[] times = new Timestamp[n];
+    for (int i = 0; i < n; i++) {
+      SessionEvent e = events.get(i);
+      sessions[i] = e.sessionId();
+      types[i] = e.type();
+      data[i] = e.json();
+      times[i] = Timestamp.from(e.at());
+    }
+    jdbc.withConnection(
+        "append session events",
+        c -> {
+          Array sessionArray = c.createArrayOf("uuid", sessions);
+          return Jdbc.update(
+              c,
+              sql.sessionEventsInsertBatch,
+              ps -> {
+                ps.setArray(1, sessionArray);
+                ps.setArray(2, c.createArrayOf("text", types));
+                ps.setArray(3, c.createArrayOf("text", data));
+                ps.setArray(4, c.createArrayOf("timestamptz", times));
+              });
+        });
+  }
+
+  /**
+   * Deletes completed and cancelled jobs finished longer ago than {@code age}.
+   *
+   * @param age how long finished jobs are kept
+   * @param limit how many rows at most in this call
+   * @return how many were deleted
+   */
+  public int pruneFinished(Duration age, int limit) {
+    return jdbc.update(
+        "prune finished jobs",
+        sql.jobsPruneFinished,
+        ps -> {
+          ps.setDouble(1, seconds(age));
+          ps.setInt(2, limit);
+        });
+  }
+
+  static double seconds(Duration d) {
+    return d.toNanos() / 1e9;
+  }
+
+  static String truncate(String error) {
+    if (error == null || error.isEmpty()) {
+      return "(no error message)";
+    }
+    String clean = error.indexOf('\0') >= 0 ? error.replace('\0', ' ') : error;
+    return clean.length() <= MAX_ERROR_LENGTH ? clean : clean.substring(0, MAX_ERROR_LENGTH);
+  }
+}

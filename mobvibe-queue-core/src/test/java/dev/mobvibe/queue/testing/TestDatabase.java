@@ -1,0 +1,311 @@
+package dev.mobvibe.queue.testing;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.mobvibe.queue.JobQueue;
+import dev.mobvibe.queue.RetryPolicy;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.UUID;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * A fresh PostgreSQL database for one test class, dropped after it. Register it as a static field:
+ *
+ * <pre>{@code
+ * @RegisterExtension static final TestDatabase db = new TestDatabase();
+ * }</pre>
+ *
+ * <p>The server is chosen once per JVM: {@code MOBVIBE_TEST_DATABASE_URL} (a {@code
+ * jdbc:postgresql:} URL of a database whose user may create databases) if set; else a PostgreSQL on
+ * 127.0.0.1:5432 with user {@code postgres} and trust auth; else a Testcontainers PostgreSQL when
+ * Docker runs; else the test fails with a message that says how to get one. Every connection runs
+ * in the non-UTC time zone {@value #SESSION_TIME_ZONE} to catch time-zone bugs.
+ */
+public final class TestDatabase implements BeforeAllCallback, AfterAllCallback {
+  /** Every test connection uses this zone: +13:45, far from UTC. */
+  public static final String SESSION_TIME_ZONE = "Pacific/Chatham";
+
+  private static Server server;
+
+  private record Server(String adminUrl, String user, String password, String baseUrl) {}
+
+  private String databaseName;
+  private HikariDataSource dataSource;
+  private final List<AutoCloseable> closeables = new ArrayList<>();
+
+  @Override
+  public void beforeAll(ExtensionContext context) throws Exception {
+    Server s = server();
+    databaseName =
+        ("mvq_"
+                + context.getRequiredTestClass().getSimpleName()
+                + "_"
+                + UUID.randomUUID().toString().substring(0, 8))
+            .toLowerCase(Locale.ROOT);
+    try (Connection c = DriverManager.getConnection(s.adminUrl(), props(s));
+        Statement st = c.createStatement()) {
+      st.execute("CREATE DATABASE " + databaseName);
+    }
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(jdbcUrl());
+    if (s.user() != null) {
+      config.setUsername(s.user());
+    }
+    if (s.password() != null) {
+      config.setPassword(s.password());
+    }
+    config.setMaximumPoolSize(16);
+    config.setMinimumIdle(0);
+    config.setPoolName("test-" + databaseName);
+    config.setConnectionInitSql("SET TIME ZONE '" + SESSION_TIME_ZONE + "'");
+    dataSource = new HikariDataSource(config);
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) throws Exception {
+    for (int i = closeables.size() - 1; i >= 0; i--) {
+      try {
+        closeables.get(i).close();
+      } catch (Exception e) {
+        // keep closing the rest; the database is dropped anyway
+      }
+    }
+    if (dataSource != null) {
+      dataSource.close();
+    }
+    Server s = server();
+    try (Connection c = DriverManager.getConnection(s.adminUrl(), props(s));
+        Statement st = c.createStatement()) {
+      st.execute("DROP DATABASE IF EXISTS " + databaseName + " WITH (FORCE)");
+    }
+  }
+
+  /**
+   * Returns a pooled data source on this class's database.
+   *
+   * @return the data source
+   */
+  public DataSource dataSource() {
+    return dataSource;
+  }
+
+  /**
+   * Returns the JDBC URL of this class's database (credentials separate).
+   *
+   * @return the URL
+   */
+  public String jdbcUrl() {
+    return server().baseUrl() + databaseName;
+  }
+
+  /**
+   * Returns the database user, or {@code null} when the URL carries it.
+   *
+   * @return the user
+   */
+  public String user() {
+    return server().user();
+  }
+
+  /**
+   * Returns the database password, or {@code null}.
+   *
+   * @return the password
+   */
+  public String password() {
+    return server().password();
+  }
+
+  /**
+   * Returns the database name.
+   *
+   * @return the name
+   */
+  public String name() {
+    return databaseName;
+  }
+
+  /**
+   * Opens a new, unpooled connection in the test time zone. The caller closes it.
+   *
+   * @return the connection
+   * @throws SQLException from JDBC
+   */
+  public Connection connect() throws SQLException {
+    Connection c = DriverManager.getConnection(jdbcUrl(), props(server()));
+    try (Statement st = c.createStatement()) {
+      st.execute("SET TIME ZONE '" + SESSION_TIME_ZONE + "'");
+    }
+    return c;
+  }
+
+  /**
+   * Runs SQL statements on a fresh connection, in auto-commit mode.
+   *
+   * @param sql the statements (several may be separated by semicolons)
+   */
+  public void execute(String sql) {
+    try (Connection c = connect();
+        Statement st = c.createStatement()) {
+      st.execute(sql);
+    } catch (SQLException e) {
+      throw new IllegalStateException("test SQL failed: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Runs a query that returns one number.
+   *
+   * @param sql the query
+   * @return the first column of the first row
+   */
+  public long queryLong(String sql) {
+    try (Connection c = connect();
+        Statement st = c.createStatement();
+        var rs = st.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    } catch (SQLException e) {
+      throw new IllegalStateException("test SQL failed: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Runs a query that returns one text value.
+   *
+   * @param sql the query
+   * @return the first column of the first row, or {@code null}
+   */
+  public String queryString(String sql) {
+    try (Connection c = connect();
+        Statement st = c.createStatement();
+        var rs = st.executeQuery(sql)) {
+      return rs.next() ? rs.getString(1) : null;
+    } catch (SQLException e) {
+      throw new IllegalStateException("test SQL failed: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Builds a queue on this database (the default schema), closed after the class.
+   *
+   * @return the queue builder's result
+   */
+  public JobQueue newQueue() {
+    return newQueue(JobQueue.builder());
+  }
+
+  /**
+   * Builds a queue on this database from a builder the test has configured, closed after the class.
+   * A fixed zero-delay retry policy is not set here: tests choose their own.
+   *
+   * @param builder a builder without a data source
+   * @return the queue
+   */
+  public JobQueue newQueue(JobQueue.Builder builder) {
+    JobQueue queue = builder.dataSource(dataSource).build();
+    closeables.add(queue);
+    return queue;
+  }
+
+  /**
+   * Builds and migrates a queue whose retries wait no time.
+   *
+   * @return the migrated queue
+   */
+  public JobQueue migratedQueue() {
+    JobQueue queue =
+        newQueue(JobQueue.builder().retryPolicy(RetryPolicy.fixed(java.time.Duration.ZERO)));
+    queue.migrate();
+    return queue;
+  }
+
+  /**
+   * Closes this with the class.
+   *
+   * @param closeable something the test opened
+   * @param <T> its type
+   * @return the same object
+   */
+  public <T extends AutoCloseable> T closeLater(T closeable) {
+    closeables.add(closeable);
+    return closeable;
+  }
+
+  private static Properties props(Server s) {
+    Properties p = new Properties();
+    if (s.user() != null) {
+      p.setProperty("user", s.user());
+    }
+    if (s.password() != null) {
+      p.setProperty("password", s.password());
+    }
+    return p;
+  }
+
+  private static synchronized Server server() {
+    if (server != null) {
+      return server;
+    }
+    String env = System.getenv("MOBVIBE_TEST_DATABASE_URL");
+    if (env != null && !env.isBlank()) {
+      server = fromUrl(env.strip(), null, null);
+    } else if (reachable("127.0.0.1", 5432)) {
+      server = fromUrl("jdbc:postgresql://127.0.0.1:5432/postgres", "postgres", null);
+    } else if (ContainerServer.dockerAvailable()) {
+      server = ContainerServer.start();
+    } else {
+      throw new IllegalStateException(
+          "No PostgreSQL for the tests: set MOBVIBE_TEST_DATABASE_URL to a jdbc:postgresql: URL"
+              + " whose user may create databases, or run PostgreSQL on 127.0.0.1:5432 with user"
+              + " postgres and trust auth, or start Docker so Testcontainers can run one.");
+    }
+    return server;
+  }
+
+  static Server fromUrl(String adminUrl, String user, String password) {
+    int query = adminUrl.indexOf('?');
+    String noQuery = query < 0 ? adminUrl : adminUrl.substring(0, query);
+    String base = noQuery.substring(0, noQuery.lastIndexOf('/') + 1);
+    return new Server(adminUrl, user, password, base);
+  }
+
+  private static boolean reachable(String host, int port) {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress(host, port), 500);
+      return true;
+    } catch (java.io.IOException e) {
+      return false;
+    }
+  }
+
+  /** Testcontainers is touched only here, and only when no server answers. */
+  private static final class ContainerServer {
+    static boolean dockerAvailable() {
+      try {
+        return org.testcontainers.DockerClientFactory.instance().isDockerAvailable();
+      } catch (RuntimeException | LinkageError e) {
+        return false;
+      }
+    }
+
+    @SuppressWarnings("resource") // lives for the JVM; Testcontainers' reaper removes it
+    static Server start() {
+      var container = new org.testcontainers.containers.PostgreSQLContainer<>("postgres:15-alpine");
+      container.start();
+      return fromUrl(container.getJdbcUrl(), container.getUsername(), container.getPassword());
+    }
+  }
+}
