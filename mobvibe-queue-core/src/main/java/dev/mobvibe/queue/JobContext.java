@@ -1,0 +1,87 @@
+package dev.mobvibe.queue;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * What a {@link JobHandler} gets besides its job: the attempt number, a cancellation signal,
+ * heartbeats and session events. One context per attempt; passed as a parameter, never through a
+ * thread-local. Thread-safe: a handler may hand it to threads of its own.
+ */
+public interface JobContext {
+
+  /**
+   * Returns the job being run.
+   *
+   * @return the job, as claimed
+   */
+  Job job();
+
+  /**
+   * Returns the 1-based number of this attempt.
+   *
+   * @return the attempt number
+   */
+  int attempt();
+
+  /**
+   * Returns the id of the worker running the job (its lease owner).
+   *
+   * @return the worker id
+   */
+  String workerId();
+
+  /**
+   * Tells whether the handler should stop: set on shutdown (after the shutdown timeout), when the
+   * job is cancelled, when it times out, and when its lease was lost. The handler's thread is also
+   * interrupted in those cases, except on job cancel.
+   *
+   * @return {@code true} once cancelled
+   */
+  boolean isCancelled();
+
+  /**
+   * Returns why the context was cancelled.
+   *
+   * @return the reason, or empty while not cancelled
+   */
+  Optional<CancellationReason> cancellationReason();
+
+  /**
+   * Waits until the context is cancelled or the timeout passes. Handlers that wait on something can
+   * use this in place of a sleep.
+   *
+   * @param timeout how long to wait at most
+   * @return {@code true} if cancelled, {@code false} if the timeout passed first
+   * @throws InterruptedException if the thread is interrupted while waiting
+   */
+  boolean awaitCancellation(Duration timeout) throws InterruptedException;
+
+  /**
+   * Tells the processor the handler is alive. When the processor has a heartbeat timeout, a job
+   * whose handler stays silent longer than it loses its lease and is run again elsewhere. Cheap: it
+   * records a timestamp.
+   */
+  void heartbeat();
+
+  /**
+   * Appends an event to the job's session ({@code session_events}), for example {@code thinking},
+   * {@code terminal}, {@code file_change}, {@code completion} or {@code error}. The data is
+   * serialized to JSON now and written in a batch shortly after; the call never waits for the
+   * database. When the buffer is full (a database outage) the event is dropped and counted. Also
+   * counts as a {@link #heartbeat()}.
+   *
+   * @param type the event type; not blank, at most 64 characters
+   * @param data a value Jackson can serialize to a JSON object (a map or a record), or null for
+   *     {@code {}}
+   * @throws IllegalArgumentException if the type is blank or too long, or data is not an object
+   */
+  void emitEvent(String type, Object data);
+
+  /**
+   * The time this attempt may still run before the processor's job timeout cancels it.
+   *
+   * @return the time left, or empty when the processor has no job timeout
+   */
+  Optional<Duration> timeLeft();
+}

@@ -1,0 +1,130 @@
+package dev.mobvibe.queue;
+
+import dev.mobvibe.queue.internal.JobStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Claims jobs for free handler slots, in one statement per claim. It wakes on a notifier signal, on
+ * its poll tick, or on a freed slot when the last claim suggested more jobs wait. On an empty queue
+ * it runs one claim per poll interval and nothing else.
+ */
+final class Producer implements Runnable {
+  private static final Logger log = LoggerFactory.getLogger(Producer.class);
+
+  private final JobProcessor processor;
+  private final JobStore store;
+  private final Semaphore slots;
+  private final long pollNanos;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition wake = lock.newCondition();
+  private boolean signalled = true; // claim at once on start
+  private volatile boolean moreMayWait = true;
+  private volatile boolean running = true;
+  private volatile Instant lastSuccessfulClaim;
+
+  Producer(JobProcessor processor, JobStore store, Semaphore slots, Duration pollInterval) {
+    this.processor = processor;
+    this.store = store;
+    this.slots = slots;
+    this.pollNanos = pollInterval.toNanos();
+  }
+
+  /** New jobs may be waiting: claim as soon as a slot is free. */
+  void signal() {
+    moreMayWait = true;
+    wakeUp();
+  }
+
+  /** A handler slot was freed; claim again only if the last claim hinted at more work. */
+  void slotFreed() {
+    if (moreMayWait) {
+      wakeUp();
+    }
+  }
+
+  private void wakeUp() {
+    lock.lock();
+    try {
+      signalled = true;
+      wake.signal();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  void stop() {
+    running = false;
+    wakeUp();
+  }
+
+  Instant lastSuccessfulClaim() {
+    return lastSuccessfulClaim;
+  }
+
+  @Override
+  public void run() {
+    long nextPoll = System.nanoTime();
+    long errorBackoffNanos = TimeUnit.MILLISECONDS.toNanos(100);
+    while (running) {
+      lock.lock();
+      try {
+        long wait;
+        while (running && !signalled && (wait = nextPoll - System.nanoTime()) > 0) {
+          wake.awaitNanos(wait);
+        }
+        signalled = false;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } finally {
+        lock.unlock();
+      }
+      if (!running) {
+        return;
+      }
+      int free = slots.availablePermits();
+      if (free == 0) {
+        // Every slot is busy: a freed slot wakes us if work may wait, else the next tick does.
+        moreMayWait = true;
+        nextPoll = System.nanoTime() + pollNanos;
+        continue;
+      }
+      List<Job> jobs;
+      try {
+        jobs = store.claim(processor.workerId(), free, processor.leaseDuration());
+        errorBackoffNanos = TimeUnit.MILLISECONDS.toNanos(100);
+      } catch (RuntimeException e) {
+        log.warn(
+            "claim failed, retrying in {} ms: {}", errorBackoffNanos / 1_000_000, e.getMessage());
+        nextPoll = System.nanoTime() + Math.min(errorBackoffNanos, pollNanos);
+        errorBackoffNanos = Math.min(errorBackoffNanos * 2, TimeUnit.SECONDS.toNanos(30));
+        continue;
+      }
+      lastSuccessfulClaim = Instant.now();
+      processor.fire(l -> l.onClaim(jobs.size()));
+      long now = System.nanoTime();
+      for (Job job : jobs) {
+        slots.acquireUninterruptibly();
+        processor.dispatch(job, now);
+      }
+      moreMayWait = jobs.size() == free;
+      nextPoll = System.nanoTime() + pollNanos;
+      if (moreMayWait && slots.availablePermits() > 0) {
+        lock.lock();
+        try {
+          signalled = true;
+        } finally {
+          lock.unlock();
+        }
+      }
+    }
+  }
+}

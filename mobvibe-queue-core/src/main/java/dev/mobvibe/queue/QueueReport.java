@@ -1,0 +1,82 @@
+package dev.mobvibe.queue;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * One reading of {@link QueueMonitor}: the statistics, the throughput since the previous reading,
+ * and a health verdict with its reasons.
+ *
+ * @param at when the statistics were read
+ * @param stats the statistics
+ * @param completedPerMinute jobs completed per minute since the previous reading (0 on the first)
+ * @param failedPerMinute jobs dead-lettered per minute since the previous reading
+ * @param successRate completed / (completed + failed) since the previous reading, or over all jobs
+ *     on the first reading; 1.0 when there were none
+ * @param health the verdict
+ * @param reasons why the verdict is not healthy, empty when healthy
+ */
+public record QueueReport(
+    Instant at,
+    QueueStats stats,
+    double completedPerMinute,
+    double failedPerMinute,
+    double successRate,
+    Health health,
+    List<String> reasons) {
+
+  /** The health verdict; see {@link HealthThresholds}. */
+  public enum Health {
+    /** Every reading under its degraded limit. */
+    HEALTHY,
+    /** Some reading at or over its degraded limit. */
+    DEGRADED,
+    /** Some reading at or over its unhealthy limit. */
+    UNHEALTHY
+  }
+
+  /** Checks and copies the components. */
+  public QueueReport {
+    Objects.requireNonNull(at, "at");
+    Objects.requireNonNull(stats, "stats");
+    Objects.requireNonNull(health, "health");
+    reasons = List.copyOf(reasons);
+  }
+
+  /**
+   * Formats the report as the seed's statistics block plus throughput, success rate, pending per
+   * tier and the verdict.
+   *
+   * @return the multi-line block
+   */
+  public String format() {
+    StringBuilder b = new StringBuilder();
+    b.append("📊 Queue Statistics:\n");
+    b.append("  Pending: ").append(stats.pendingCount()).append('\n');
+    b.append("  Processing: ").append(stats.processingCount()).append('\n');
+    b.append("  Completed: ").append(stats.completedCount()).append('\n');
+    b.append("  Failed: ").append(stats.failedCount()).append('\n');
+    b.append("  Oldest pending: ").append(stats.oldestPendingAgeText()).append('\n');
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "  Throughput: %.1f completed/min, %.1f failed/min%n",
+            completedPerMinute,
+            failedPerMinute));
+    b.append(String.format(Locale.ROOT, "  Success rate: %.1f%%%n", successRate * 100));
+    b.append("  Pending by tier: Pro ")
+        .append(stats.pendingByTier().getOrDefault(PlanTier.PRO, 0L))
+        .append(", Starter ")
+        .append(stats.pendingByTier().getOrDefault(PlanTier.STARTER, 0L))
+        .append(", Free ")
+        .append(stats.pendingByTier().getOrDefault(PlanTier.FREE, 0L))
+        .append('\n');
+    b.append("  Health: ").append(health);
+    if (!reasons.isEmpty()) {
+      b.append(" (").append(String.join("; ", reasons)).append(')');
+    }
+    return b.toString();
+  }
+}
