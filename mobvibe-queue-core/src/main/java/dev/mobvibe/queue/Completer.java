@@ -117,7 +117,8 @@ final class Completer {
           ids.add(s.job().job.id());
           retryCounts.add(s.job().job.retryCount());
         }
-        Set<UUID> completed = store.completeLeased(processor.workerId(), ids, retryCounts);
+        Set<UUID> completed =
+            store.completeLeased(processor.workerId(), ids, retryCounts, processor.trackSessions());
         for (Success s : successes) {
           if (completed.contains(s.job().job.id())) {
             processor.fire(l -> l.onJobSucceeded(s.job().job, s.runTime()));

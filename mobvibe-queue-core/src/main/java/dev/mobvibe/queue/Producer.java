@@ -99,7 +99,9 @@ final class Producer implements Runnable {
       }
       List<Job> jobs;
       try {
-        jobs = store.claim(processor.workerId(), free, processor.leaseDuration());
+        jobs =
+            store.claim(
+                processor.workerId(), free, processor.leaseDuration(), processor.trackSessions());
         errorBackoffNanos = TimeUnit.MILLISECONDS.toNanos(100);
       } catch (RuntimeException e) {
         log.warn(

@@ -193,9 +193,22 @@ public final class JobStore {
    * @return the claimed jobs in claim order
    */
   public List<Job> claim(String owner, int limit, Duration lease) {
+    return claim(owner, limit, lease, true);
+  }
+
+  /**
+   * Claims up to {@code limit} due jobs for {@code owner}, highest priority first.
+   *
+   * @param owner the lease owner
+   * @param limit how many at most
+   * @param lease how long the lease lasts
+   * @param trackSessions whether to mark the jobs' sessions active, with events
+   * @return the claimed jobs in claim order
+   */
+  public List<Job> claim(String owner, int limit, Duration lease, boolean trackSessions) {
     return jdbc.query(
         "claim jobs",
-        sql.jobsClaimBatch,
+        trackSessions ? sql.jobsClaimBatch : sql.jobsClaimBatchJobsOnly,
         ps -> {
           ps.setInt(1, limit);
           ps.setString(2, owner);
@@ -259,7 +272,26 @@ public final class JobStore {
    * @return the ids that were completed; the others had lost their lease
    */
   public Set<UUID> completeLeased(String owner, List<UUID> ids, List<Integer> retryCounts) {
-    return leasedBatch("complete jobs", sql.jobsCompleteLeasedBatch, owner, ids, retryCounts);
+    return completeLeased(owner, ids, retryCounts, true);
+  }
+
+  /**
+   * Completes leased jobs in one statement.
+   *
+   * @param owner the lease owner
+   * @param ids the jobs
+   * @param retryCounts the retry count each job had when claimed (the attempt fence)
+   * @param trackSessions whether to mark the jobs' sessions completed, with events
+   * @return the ids that were completed; the others had lost their lease
+   */
+  public Set<UUID> completeLeased(
+      String owner, List<UUID> ids, List<Integer> retryCounts, boolean trackSessions) {
+    return leasedBatch(
+        "complete jobs",
+        trackSessions ? sql.jobsCompleteLeasedBatch : sql.jobsCompleteLeasedBatchJobsOnly,
+        owner,
+        ids,
+        retryCounts);
   }
 
   /**

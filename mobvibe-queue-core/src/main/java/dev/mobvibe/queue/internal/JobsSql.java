@@ -54,6 +54,12 @@ public final class JobsSql {
    */
   final String jobsClaimBatch;
 
+  /** {@link #jobsClaimBatch} without the session updates and events. Same parameters. */
+  final String jobsClaimBatchJobsOnly;
+
+  /** {@link #jobsCompleteLeasedBatch} without the session updates and events. */
+  final String jobsCompleteLeasedBatchJobsOnly;
+
   /**
    * Completes a job without a lease check, reporting the status it had. Parameters: id, id. Result:
    * previous status (null when the job does not exist), whether this call completed it.
@@ -121,6 +127,18 @@ public final class JobsSql {
   final String jobsPruneFinished;
 
   /**
+   * Cuts the prev/sess/events steps out of a statement built as job step, session steps, select.
+   */
+  private static String withoutSessionSteps(String statement) {
+    int from = statement.indexOf("),\nprev AS (");
+    int to = statement.indexOf("\nSELECT ", from);
+    if (from < 0 || to < 0) {
+      throw new IllegalStateException("statement has no session steps to remove");
+    }
+    return statement.substring(0, from + 1) + statement.substring(to);
+  }
+
+  /**
    * Builds the statements for a schema.
    *
    * @param schema a schema name already checked by {@link Identifiers#checkSchema(String)}
@@ -167,7 +185,7 @@ public final class JobsSql {
         ),
         claimed AS (
           UPDATE {s}.coding_jobs j
-             SET status = 'processing', started_at = now(), lease_owner = ?,
+             SET status = 'processing', started_at = now(), updated_at = now(), lease_owner = ?,
                  lease_expires_at = now() + make_interval(secs => ?)
             FROM next
            WHERE j.id = next.id
@@ -201,7 +219,7 @@ public final class JobsSql {
         WITH cur AS (SELECT status FROM {s}.coding_jobs WHERE id = ?),
         done AS (
           UPDATE {s}.coding_jobs
-             SET status = 'completed', completed_at = now(), lease_owner = NULL,
+             SET status = 'completed', completed_at = now(), updated_at = now(), lease_owner = NULL,
                  lease_expires_at = NULL
            WHERE id = ? AND status = 'processing'
           RETURNING id
@@ -213,7 +231,7 @@ public final class JobsSql {
         """
         WITH done AS (
           UPDATE {s}.coding_jobs j
-             SET status = 'completed', completed_at = now(), lease_owner = NULL,
+             SET status = 'completed', completed_at = now(), updated_at = now(), lease_owner = NULL,
                  lease_expires_at = NULL
             FROM unnest(?::uuid[], ?::int[]) AS t(id, retry_count)
            WHERE j.id = t.id AND j.retry_count = t.retry_count
@@ -242,6 +260,8 @@ public final class JobsSql {
         SELECT id FROM done
         """
             .replace("{s}", s);
+    jobsClaimBatchJobsOnly = withoutSessionSteps(jobsClaimBatch);
+    jobsCompleteLeasedBatchJobsOnly = withoutSessionSteps(jobsCompleteLeasedBatch);
     jobsFail =
         """
         WITH p AS (
@@ -251,7 +271,7 @@ public final class JobsSql {
         cur AS (SELECT j.status FROM {s}.coding_jobs j, p WHERE j.id = p.id),
         upd AS (
           UPDATE {s}.coding_jobs j
-             SET retry_count = j.retry_count + 1,
+             SET retry_count = j.retry_count + 1, updated_at = now(),
                  status = CASE WHEN p.retryable AND j.retry_count + 1 < j.max_retries
                                THEN 'pending' ELSE 'failed' END,
                  run_at = CASE WHEN p.retryable AND j.retry_count + 1 < j.max_retries
@@ -299,7 +319,7 @@ public final class JobsSql {
         WITH cur AS (SELECT status FROM {s}.coding_jobs WHERE id = ?),
         upd AS (
           UPDATE {s}.coding_jobs
-             SET status = 'cancelled', completed_at = now(), lease_owner = NULL,
+             SET status = 'cancelled', completed_at = now(), updated_at = now(), lease_owner = NULL,
                  lease_expires_at = NULL
            WHERE id = ? AND status IN ('pending', 'processing')
           RETURNING id
@@ -312,7 +332,7 @@ public final class JobsSql {
         WITH cur AS (SELECT status FROM {s}.coding_jobs WHERE id = ?),
         upd AS (
           UPDATE {s}.coding_jobs
-             SET status = 'pending', retry_count = 0, run_at = now(), started_at = NULL,
+             SET status = 'pending', retry_count = 0, run_at = now(), started_at = NULL, updated_at = now(),
                  completed_at = NULL, error_message = NULL, lease_owner = NULL,
                  lease_expires_at = NULL
            WHERE id = ? AND status = 'failed'
@@ -336,7 +356,7 @@ public final class JobsSql {
     jobsExtendLeases =
         """
         UPDATE {s}.coding_jobs j
-           SET lease_expires_at = now() + make_interval(secs => ?)
+           SET lease_expires_at = now() + make_interval(secs => ?), updated_at = now()
           FROM unnest(?::uuid[], ?::int[]) AS t(id, retry_count)
          WHERE j.id = t.id AND j.retry_count = t.retry_count
            AND j.status = 'processing' AND j.lease_owner = ?
@@ -354,7 +374,7 @@ public final class JobsSql {
         ),
         upd AS (
           UPDATE {s}.coding_jobs j
-             SET retry_count = j.retry_count + 1,
+             SET retry_count = j.retry_count + 1, updated_at = now(),
                  status = CASE WHEN j.retry_count + 1 < j.max_retries THEN 'pending' ELSE 'failed' END,
                  run_at = now(),
                  completed_at = CASE WHEN j.retry_count + 1 < j.max_retries THEN NULL ELSE now() END,
@@ -396,7 +416,8 @@ public final class JobsSql {
     jobsReleaseLeased =
         """
         UPDATE {s}.coding_jobs j
-           SET status = 'pending', started_at = NULL, lease_owner = NULL, lease_expires_at = NULL
+           SET status = 'pending', started_at = NULL, updated_at = now(), lease_owner = NULL,
+               lease_expires_at = NULL
           FROM unnest(?::uuid[], ?::int[]) AS t(id, retry_count)
          WHERE j.id = t.id AND j.retry_count = t.retry_count
            AND j.status = 'processing' AND j.lease_owner = ?

@@ -54,28 +54,34 @@ END;
 $$;
 
 -- The seed sends these two notifications; LISTEN clients and Supabase Realtime rely on them.
-CREATE OR REPLACE FUNCTION {schema}.mobvibe_notify_new_job() RETURNS trigger
+-- The payloads are the seed's, one notification per row. The triggers run once per statement over
+-- transition tables rather than once per row: the same notifications for a fraction of the cost
+-- when the SDK claims or completes jobs in batches.
+CREATE OR REPLACE FUNCTION {schema}.mobvibe_notify_new_jobs() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM pg_notify('new_job', json_build_object(
-    'job_id', NEW.id,
-    'session_id', NEW.session_id,
-    'priority', NEW.priority,
-    'created_at', NEW.created_at)::text);
-  RETURN NEW;
+    'job_id', n.id,
+    'session_id', n.session_id,
+    'priority', n.priority,
+    'created_at', n.created_at)::text)
+  FROM new_rows n;
+  RETURN NULL;
 END;
 $$;
 
-CREATE OR REPLACE FUNCTION {schema}.mobvibe_notify_job_status_changed() RETURNS trigger
+CREATE OR REPLACE FUNCTION {schema}.mobvibe_notify_job_status_changes() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM pg_notify('job_status_changed', json_build_object(
-    'job_id', NEW.id,
-    'session_id', NEW.session_id,
-    'old_status', OLD.status,
-    'new_status', NEW.status,
-    'updated_at', NEW.updated_at)::text);
-  RETURN NEW;
+    'job_id', n.id,
+    'session_id', n.session_id,
+    'old_status', o.status,
+    'new_status', n.status,
+    'updated_at', n.updated_at)::text)
+  FROM new_rows n JOIN old_rows o ON o.id = n.id
+  WHERE n.status IS DISTINCT FROM o.status;
+  RETURN NULL;
 END;
 $$;
 
@@ -84,19 +90,22 @@ DO $$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_trigger
                  WHERE tgrelid = '{schema}.coding_jobs'::regclass AND tgname = 'update_coding_jobs_updated_at') THEN
+    -- The SDK's own statements set updated_at themselves; the trigger serves everyone else.
     CREATE TRIGGER update_coding_jobs_updated_at BEFORE UPDATE ON {schema}.coding_jobs
-      FOR EACH ROW EXECUTE FUNCTION {schema}.mobvibe_touch_updated_at();
+      FOR EACH ROW WHEN (NEW.updated_at IS NOT DISTINCT FROM OLD.updated_at)
+      EXECUTE FUNCTION {schema}.mobvibe_touch_updated_at();
   END IF;
   IF NOT EXISTS (SELECT 1 FROM pg_trigger
                  WHERE tgrelid = '{schema}.coding_jobs'::regclass AND tgname = 'on_job_created') THEN
     CREATE TRIGGER on_job_created AFTER INSERT ON {schema}.coding_jobs
-      FOR EACH ROW EXECUTE FUNCTION {schema}.mobvibe_notify_new_job();
+      REFERENCING NEW TABLE AS new_rows
+      FOR EACH STATEMENT EXECUTE FUNCTION {schema}.mobvibe_notify_new_jobs();
   END IF;
   IF NOT EXISTS (SELECT 1 FROM pg_trigger
                  WHERE tgrelid = '{schema}.coding_jobs'::regclass AND tgname = 'on_job_status_changed') THEN
     CREATE TRIGGER on_job_status_changed AFTER UPDATE ON {schema}.coding_jobs
-      FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status)
-      EXECUTE FUNCTION {schema}.mobvibe_notify_job_status_changed();
+      REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+      FOR EACH STATEMENT EXECUTE FUNCTION {schema}.mobvibe_notify_job_status_changes();
   END IF;
 END;
 $$;

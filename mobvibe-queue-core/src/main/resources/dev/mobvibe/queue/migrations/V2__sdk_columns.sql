@@ -61,7 +61,7 @@ BEGIN
     FOR UPDATE SKIP LOCKED
   )
   UPDATE {schema}.coding_jobs c
-     SET status = 'processing', started_at = now(),
+     SET status = 'processing', started_at = now(), updated_at = now(),
          lease_owner = 'claim_next_job()', lease_expires_at = now() + interval '30 minutes'
     FROM next
    WHERE c.id = next.id
@@ -74,7 +74,8 @@ RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
   UPDATE {schema}.coding_jobs
-     SET status = 'completed', completed_at = now(), lease_owner = NULL, lease_expires_at = NULL
+     SET status = 'completed', completed_at = now(), updated_at = now(),
+         lease_owner = NULL, lease_expires_at = NULL
    WHERE id = job_id_param AND status = 'processing';
 END;
 $$;
@@ -86,7 +87,7 @@ DECLARE
   j record;
 BEGIN
   UPDATE {schema}.coding_jobs c
-     SET retry_count = c.retry_count + 1,
+     SET retry_count = c.retry_count + 1, updated_at = now(),
          status = CASE WHEN c.retry_count + 1 < c.max_retries THEN 'pending' ELSE 'failed' END,
          run_at = CASE WHEN c.retry_count + 1 < c.max_retries
                        THEN now() + make_interval(secs => random() * least(600, power(2, c.retry_count)))
