@@ -101,6 +101,7 @@ public final class JobProcessor implements AutoCloseable {
   private final List<JobListener> listeners;
   private final ThreadFactory handlerThreadFactory;
   private final boolean trackSessions;
+  private final int prefetch;
 
   private final Semaphore slots;
   private final Map<UUID, RunningJob> running = new ConcurrentHashMap<>();
@@ -136,7 +137,8 @@ public final class JobProcessor implements AutoCloseable {
             ? b.threadFactory
             : b.virtualThreads ? virtualThreadFactory(workerId) : platformThreadFactory(workerId);
     this.trackSessions = b.trackSessions;
-    this.slots = new Semaphore(concurrency);
+    this.prefetch = b.prefetch;
+    this.slots = new Semaphore(concurrency + prefetch);
     this.producer = new Producer(this, store, slots, pollInterval);
     this.completer = new Completer(this, store);
     this.events = new EventBuffer(store, b.eventBufferCapacity, workerId);
@@ -510,7 +512,7 @@ public final class JobProcessor implements AutoCloseable {
   }
 
   /**
-   * Returns how many jobs this processor holds now (running, or claimed and about to run).
+   * Returns how many jobs this processor holds now: running, or claimed and waiting for a slot.
    *
    * @return the count
    */
@@ -631,6 +633,7 @@ public final class JobProcessor implements AutoCloseable {
     private boolean virtualThreads;
     private int eventBufferCapacity = DEFAULT_EVENT_BUFFER_CAPACITY;
     private boolean trackSessions = true;
+    private int prefetch;
 
     private Builder(JobQueue queue, JobHandler handler) {
       this.queue = queue;
@@ -828,6 +831,20 @@ public final class JobProcessor implements AutoCloseable {
     }
 
     /**
+     * Lets the producer claim up to this many jobs beyond its free handler slots, held in memory
+     * until a slot frees. Larger claims mean fewer round trips for short jobs; but a buffered job
+     * waits here while another worker might have run it, so keep the default for long jobs.
+     * Buffered jobs hold leases that the lease keeper renews. Default 0.
+     *
+     * @param prefetch 0 to 1,000
+     * @return this builder
+     */
+    public Builder prefetch(int prefetch) {
+      this.prefetch = prefetch;
+      return this;
+    }
+
+    /**
      * Checks the settings and builds the processor (not started).
      *
      * @return the processor
@@ -861,6 +878,9 @@ public final class JobProcessor implements AutoCloseable {
             "workerId must be 1 to 100 characters of letters, digits, '.', '_', ':' or '-', was '"
                 + workerId
                 + "'");
+      }
+      if (prefetch < 0 || prefetch > 1000) {
+        throw new IllegalArgumentException("prefetch must be between 0 and 1000, was " + prefetch);
       }
       if (eventBufferCapacity < 1 || eventBufferCapacity > 1_000_000) {
         throw new IllegalArgumentException(
