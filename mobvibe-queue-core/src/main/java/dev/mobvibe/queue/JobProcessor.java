@@ -42,8 +42,10 @@ import org.slf4j.MDC;
  * handler slots, in one statement, when a notifier signals, a poll tick passes or a slot frees; the
  * handler slots run jobs; a completer records outcomes (successes batched into one statement); a
  * lease keeper renews the leases of running jobs in one statement and enforces job timeouts; a
- * reaper returns jobs whose lease expired (a crashed worker), counting the attempt as failed; an
- * event buffer writes session events in batches. Every write is fenced on this worker's lease.
+ * reaper returns jobs whose lease expired (a crashed worker), counting the attempt as failed, as a
+ * step of the producer's next claim statement (so an idle worker runs one statement per poll
+ * interval); an event buffer writes session events in batches. Every write is fenced on this
+ * worker's lease.
  *
  * <p>Session lifecycle: when a job is claimed its session becomes {@code active}, on success {@code
  * completed}, on dead letter {@code failed}; each change adds a {@code state_changed} session
@@ -112,7 +114,6 @@ public final class JobProcessor implements AutoCloseable {
   private volatile State state = State.NEW;
   private ThreadPoolExecutor handlers;
   private ScheduledThreadPoolExecutor leaseKeeper;
-  private ScheduledThreadPoolExecutor reaper;
   private Thread producerThread;
   private Subscription subscription;
 
@@ -139,7 +140,7 @@ public final class JobProcessor implements AutoCloseable {
     this.trackSessions = b.trackSessions;
     this.prefetch = b.prefetch;
     this.slots = new Semaphore(concurrency + prefetch);
-    this.producer = new Producer(this, store, slots, pollInterval);
+    this.producer = new Producer(this, store, slots, pollInterval, reapInterval);
     this.completer = new Completer(this, store);
     this.events = new EventBuffer(store, b.eventBufferCapacity, workerId);
   }
@@ -184,14 +185,11 @@ public final class JobProcessor implements AutoCloseable {
               new LinkedBlockingQueue<>(),
               handlerThreadFactory);
       leaseKeeper = scheduler("mobvibe-lease-keeper-" + workerId);
-      reaper = scheduler("mobvibe-reaper-" + workerId);
       completer.start();
       events.start();
       long renewMillis = Math.max(10, leaseDuration.toMillis() / 3);
       leaseKeeper.scheduleWithFixedDelay(
           this::renewLeases, renewMillis, renewMillis, TimeUnit.MILLISECONDS);
-      reaper.scheduleWithFixedDelay(
-          this::reapExpired, 0, reapInterval.toMillis(), TimeUnit.MILLISECONDS);
       producerThread = new Thread(producer, "mobvibe-producer-" + workerId);
       producerThread.setDaemon(true);
       producerThread.start();
@@ -272,7 +270,6 @@ public final class JobProcessor implements AutoCloseable {
     }
     completer.stopAndFlush(Math.max(5_000, remainingMillis(deadline)));
     events.stopAndFlush(5_000);
-    reaper.shutdownNow();
     leaseKeeper.shutdownNow();
     state = State.STOPPED;
     log.info("worker {} stopped", workerId);
@@ -431,31 +428,6 @@ public final class JobProcessor implements AutoCloseable {
       }
     } catch (RuntimeException e) {
       log.warn("lease renewal failed; retrying at the next tick: {}", e.getMessage());
-    }
-  }
-
-  private void reapExpired() {
-    try {
-      int total = 0;
-      boolean retried = false;
-      List<JobStore.Reaped> reaped;
-      do {
-        reaped = store.reapExpired(500);
-        total += reaped.size();
-        for (JobStore.Reaped r : reaped) {
-          retried |= r.status() == JobStatus.PENDING;
-        }
-      } while (reaped.size() == 500 && state == State.RUNNING);
-      if (total > 0) {
-        int count = total;
-        log.warn("reaped {} jobs whose worker lost its lease", count);
-        fire(l -> l.onJobsReaped(count));
-        if (retried) {
-          producer.signal();
-        }
-      }
-    } catch (RuntimeException e) {
-      log.warn("reaper failed; retrying at the next tick: {}", e.getMessage());
     }
   }
 
@@ -724,7 +696,9 @@ public final class JobProcessor implements AutoCloseable {
     }
 
     /**
-     * Sets how often the reaper looks for expired leases. Default half the lease, at least 1 s.
+     * Sets how often the reaper looks for expired leases (of any worker). Reaping rides on the
+     * claim statement at the first poll or claim after this interval has passed. Default half the
+     * lease, at least 1 s.
      *
      * @param reapInterval at least 10 ms
      * @return this builder

@@ -19,10 +19,15 @@ import org.slf4j.LoggerFactory;
 final class Producer implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(Producer.class);
 
+  /** Most expired jobs one claim statement reaps; more wait for the next reap. */
+  static final int REAP_LIMIT = 500;
+
   private final JobProcessor processor;
   private final JobStore store;
   private final Semaphore slots;
   private final long pollNanos;
+  private final long reapNanos;
+  private long nextReap = System.nanoTime(); // reap with the first claim
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition wake = lock.newCondition();
   private boolean signalled = true; // claim at once on start
@@ -30,11 +35,17 @@ final class Producer implements Runnable {
   private volatile boolean running = true;
   private volatile Instant lastSuccessfulClaim;
 
-  Producer(JobProcessor processor, JobStore store, Semaphore slots, Duration pollInterval) {
+  Producer(
+      JobProcessor processor,
+      JobStore store,
+      Semaphore slots,
+      Duration pollInterval,
+      Duration reapInterval) {
     this.processor = processor;
     this.store = store;
     this.slots = slots;
     this.pollNanos = pollInterval.toNanos();
+    this.reapNanos = reapInterval.toNanos();
   }
 
   /** New jobs may be waiting: claim as soon as a slot is free. */
@@ -69,6 +80,28 @@ final class Producer implements Runnable {
     return lastSuccessfulClaim;
   }
 
+  private void reaped(JobStore.ClaimResult result) {
+    int total = result.reapedToPending() + result.reapedToFailed();
+    if (total == 0) {
+      return;
+    }
+    log.warn(
+        "reaped {} jobs whose worker lost its lease: {} back to pending, {} dead-lettered",
+        total,
+        result.reapedToPending(),
+        result.reapedToFailed());
+    processor.fire(l -> l.onJobsReaped(total));
+    if (result.reapedToPending() > 0) {
+      moreMayWait = true;
+      lock.lock();
+      try {
+        signalled = true; // they are due now: claim them with the next statement
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+
   @Override
   public void run() {
     long nextPoll = System.nanoTime();
@@ -91,7 +124,8 @@ final class Producer implements Runnable {
         return;
       }
       int free = slots.availablePermits();
-      if (free == 0) {
+      boolean reapDue = System.nanoTime() - nextReap >= 0;
+      if (free == 0 && !reapDue) {
         // Every slot is busy: a freed slot wakes us if work may wait, else the next tick does.
         moreMayWait = true;
         nextPoll = System.nanoTime() + pollNanos;
@@ -99,15 +133,32 @@ final class Producer implements Runnable {
       }
       List<Job> jobs;
       try {
-        jobs =
-            store.claim(
-                processor.workerId(), free, processor.leaseDuration(), processor.trackSessions());
+        if (reapDue) {
+          JobStore.ClaimResult result =
+              store.claimAndReap(
+                  processor.workerId(),
+                  free,
+                  processor.leaseDuration(),
+                  processor.trackSessions(),
+                  REAP_LIMIT);
+          nextReap = System.nanoTime() + reapNanos;
+          jobs = result.jobs();
+          reaped(result);
+        } else {
+          jobs =
+              store.claim(
+                  processor.workerId(), free, processor.leaseDuration(), processor.trackSessions());
+        }
         errorBackoffNanos = TimeUnit.MILLISECONDS.toNanos(100);
       } catch (RuntimeException e) {
         log.warn(
             "claim failed, retrying in {} ms: {}", errorBackoffNanos / 1_000_000, e.getMessage());
         nextPoll = System.nanoTime() + Math.min(errorBackoffNanos, pollNanos);
         errorBackoffNanos = Math.min(errorBackoffNanos * 2, TimeUnit.SECONDS.toNanos(30));
+        continue;
+      }
+      if (free == 0) {
+        nextPoll = System.nanoTime() + pollNanos;
         continue;
       }
       lastSuccessfulClaim = Instant.now();

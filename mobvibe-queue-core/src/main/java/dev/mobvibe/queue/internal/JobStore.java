@@ -218,6 +218,57 @@ public final class JobStore {
   }
 
   /**
+   * What a claim that also reaped returned.
+   *
+   * @param jobs the claimed jobs in claim order
+   * @param reapedToPending expired jobs returned to pending
+   * @param reapedToFailed expired jobs that were out of attempts and went to the dead letter
+   */
+  public record ClaimResult(List<Job> jobs, int reapedToPending, int reapedToFailed) {}
+
+  /**
+   * Reaps expired leases and claims due jobs in one statement.
+   *
+   * @param owner the lease owner
+   * @param limit how many jobs at most; 0 only reaps
+   * @param lease how long the lease lasts
+   * @param trackSessions whether to mark claimed jobs' sessions active, with events
+   * @param reapLimit how many expired jobs to reap at most
+   * @return the claimed jobs and the reaped counts
+   */
+  public ClaimResult claimAndReap(
+      String owner, int limit, Duration lease, boolean trackSessions, int reapLimit) {
+    int[] reaped = new int[2];
+    List<Job> jobs = new ArrayList<>(limit);
+    jdbc.query(
+        "claim jobs",
+        trackSessions ? sql.jobsClaimAndReapBatch : sql.jobsClaimAndReapBatchJobsOnly,
+        ps -> {
+          ps.setInt(1, reapLimit);
+          ps.setInt(2, limit);
+          ps.setString(3, owner);
+          ps.setDouble(4, seconds(lease));
+        },
+        rs -> {
+          if (rs.getObject(1) == null) {
+            reaped[0] = rs.getInt(17);
+            reaped[1] = rs.getInt(18);
+          } else {
+            jobs.add(JobRows.map(rs));
+          }
+          return null;
+        });
+    jobs.sort(CLAIM_ORDER);
+    return new ClaimResult(jobs, reaped[0], reaped[1]);
+  }
+
+  private static final java.util.Comparator<Job> CLAIM_ORDER =
+      java.util.Comparator.comparingInt(Job::priority)
+          .reversed()
+          .thenComparing(Job::createdAt)
+          .thenComparing(Job::id);
+
+  /**
    * Completes a job without a lease check.
    *
    * @param id the job

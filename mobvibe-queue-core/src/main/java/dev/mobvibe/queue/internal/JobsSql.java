@@ -54,6 +54,17 @@ public final class JobsSql {
    */
   final String jobsClaimBatch;
 
+  /**
+   * {@link #jobsReapExpired} and {@link #jobsClaimBatch} in one statement, so reaping costs no
+   * round trip of its own. Parameters: reap limit, claim limit (0 to only reap), lease owner, lease
+   * seconds. Result: the claimed rows with two trailing null columns, plus one row whose id is null
+   * carrying the reaped counts (back to pending, dead-lettered) in those two columns.
+   */
+  final String jobsClaimAndReapBatch;
+
+  /** {@link #jobsClaimAndReapBatch} without the session updates and events of the claim. */
+  final String jobsClaimAndReapBatchJobsOnly;
+
   /** {@link #jobsClaimBatch} without the session updates and events. Same parameters. */
   final String jobsClaimBatchJobsOnly;
 
@@ -136,6 +147,35 @@ public final class JobsSql {
       throw new IllegalStateException("statement has no session steps to remove");
     }
     return statement.substring(0, from + 1) + statement.substring(to);
+  }
+
+  /**
+   * Joins the reaper's steps (renamed r_*) and a claim's steps into one statement. A session that
+   * the reaper fails is left alone by the claim's session steps, so no row is updated twice.
+   */
+  private static String claimAndReap(String reap, String claim) {
+    String reapSteps = reap.substring(0, reap.lastIndexOf("\nSELECT "));
+    for (String name : new String[] {"upd", "prev", "sess", "events"}) {
+      reapSteps = reapSteps.replaceAll("\\b" + name + "\\b", "r_" + name);
+    }
+    String claimSteps = claim.substring("WITH ".length(), claim.lastIndexOf("\nSELECT "));
+    claimSteps =
+        claimSteps.replace(
+            "AND cs.status IS DISTINCT FROM 'active'",
+            "AND cs.status IS DISTINCT FROM 'active'\n"
+                + "             AND cs.id NOT IN (SELECT session_id FROM r_upd)");
+    String nulls =
+        "NULL::uuid, NULL::uuid, NULL::text, NULL::int, NULL::text, NULL::int, NULL::int,"
+            + " NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz,"
+            + " NULL::text, NULL::text, NULL::text, NULL::timestamptz, NULL::text";
+    return reapSteps
+        + ",\n"
+        + claimSteps
+        + "\nSELECT claimed.*, NULL::bigint AS reaped_pending, NULL::bigint AS reaped_failed"
+        + " FROM claimed\nUNION ALL\nSELECT "
+        + nulls
+        + ", (SELECT count(*) FROM r_upd WHERE status = 'pending'),"
+        + " (SELECT count(*) FROM r_upd WHERE status = 'failed')";
   }
 
   /**
@@ -413,6 +453,8 @@ public final class JobsSql {
         SELECT id, status FROM upd
         """
             .replace("{s}", s);
+    jobsClaimAndReapBatch = claimAndReap(jobsReapExpired, jobsClaimBatch);
+    jobsClaimAndReapBatchJobsOnly = claimAndReap(jobsReapExpired, jobsClaimBatchJobsOnly);
     jobsReleaseLeased =
         """
         UPDATE {s}.coding_jobs j
