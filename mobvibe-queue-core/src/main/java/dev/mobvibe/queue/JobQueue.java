@@ -146,7 +146,8 @@ public final class JobQueue implements AutoCloseable {
   public List<Job> enqueueAll(List<NewJob> jobs) {
     checkBatch(jobs);
     checkOpen();
-    return store.jdbc().inTransaction("enqueue jobs", c -> store.insert(c, jobs));
+    // One statement inserts every job and session, so auto-commit is atomic and saves a COMMIT.
+    return store.jdbc().withConnection("enqueue jobs", c -> store.insert(c, jobs));
   }
 
   /**
