@@ -262,7 +262,25 @@ public final class JobsSql {
              SET status = 'completed', completed_at = now(), updated_at = now(), lease_owner = NULL,
                  lease_expires_at = NULL
            WHERE id = ? AND status = 'processing'
-          RETURNING id
+          RETURNING id, session_id
+        ),
+        prev AS (
+          SELECT cs.id, cs.status FROM {s}.coding_sessions cs
+           WHERE cs.id IN (SELECT session_id FROM done) AND cs.status IS DISTINCT FROM 'completed'
+           FOR UPDATE
+        ),
+        sess AS (
+          UPDATE {s}.coding_sessions cs
+             SET status = 'completed', completed_at = now(), updated_at = now()
+            FROM prev
+           WHERE cs.id = prev.id
+          RETURNING cs.id
+        ),
+        events AS (
+          INSERT INTO {s}.session_events (session_id, event_type, event_data)
+          SELECT prev.id, 'state_changed',
+                 jsonb_build_object('from', prev.status, 'to', 'completed')
+            FROM prev JOIN sess ON sess.id = prev.id
         )
         SELECT (SELECT status FROM cur), EXISTS (SELECT 1 FROM done)
         """
