@@ -189,9 +189,10 @@ public final class JobQueue implements AutoCloseable {
 
   /**
    * Claims the next due job: highest priority first, oldest first within a priority, skipping jobs
-   * other workers hold. The job becomes {@code processing} with a lease of the builder's {@code
-   * claimLease}; finish it with {@link #completeJob} or {@link #failJob} before the lease lapses,
-   * or a processor's reaper will count the attempt as lost and run it again.
+   * other workers hold. Its session becomes {@code active} (with a {@code state_changed} session
+   * event). The job becomes {@code processing} with a lease of the builder's {@code claimLease};
+   * finish it with {@link #completeJob} or {@link #failJob} before the lease lapses, or a
+   * processor's reaper will count the attempt as lost and run it again.
    *
    * @return the claimed job, or empty when none is due
    */
@@ -216,7 +217,8 @@ public final class JobQueue implements AutoCloseable {
   }
 
   /**
-   * Marks a processing job completed.
+   * Marks a processing job completed, and its session completed with a {@code state_changed}
+   * session event.
    *
    * @param jobId the job
    * @return {@code true} if this call completed it; {@code false} if the job was not processing
