@@ -123,7 +123,10 @@ public record NewJob(
     }
 
     /**
-     * Puts the job in an existing session. Default: a new session is created with the job.
+     * Puts the job in an existing session. Default: a new session is created with the job, with
+     * only the columns the SDK knows (id, status); on a database whose {@code coding_sessions}
+     * requires more (a seed-era table with NOT NULL {@code user_id}), create the session yourself
+     * and pass its id, or the enqueue fails with a {@link QueueException}.
      *
      * @param sessionId the id of a row of {@code coding_sessions}
      * @return this builder

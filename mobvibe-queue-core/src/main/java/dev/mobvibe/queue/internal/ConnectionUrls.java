@@ -91,11 +91,13 @@ public final class ConnectionUrls {
     if (url == null) {
       return null;
     }
-    return url.replaceAll("(//[^/@:]*):[^/@]*@", "$1:***@")
+    // Up to the last '@': a password may hold '/' or '@' unencoded; over-redacting is safe.
+    return url.replaceAll("(//[^/@:]*):.*@", "$1:***@")
         .replaceAll("(?i)(password|sslpassword)=[^&]*", "$1=***");
   }
 
   private static String decode(String s) {
-    return URLDecoder.decode(s, StandardCharsets.UTF_8);
+    // URLDecoder reads '+' as a space (form encoding); in a URL's user part it is a plus.
+    return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
   }
 }

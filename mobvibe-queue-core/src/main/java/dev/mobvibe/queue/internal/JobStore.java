@@ -8,7 +8,6 @@ import dev.mobvibe.queue.QueueStats;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
@@ -100,6 +99,36 @@ public final class JobStore {
    * @throws SQLException from JDBC
    */
   public List<Job> insert(Connection c, List<NewJob> jobs) throws SQLException {
+    // A key repeated within the batch is inserted once; its later occurrences get that job.
+    int n = jobs.size();
+    List<NewJob> unique = new ArrayList<>(n);
+    int[] slot = new int[n];
+    Map<String, Integer> firstByKey = new HashMap<>();
+    for (int i = 0; i < n; i++) {
+      NewJob job = jobs.get(i);
+      Integer first = job.idempotencyKey() == null ? null : firstByKey.get(job.idempotencyKey());
+      if (first != null) {
+        slot[i] = first;
+      } else {
+        slot[i] = unique.size();
+        if (job.idempotencyKey() != null) {
+          firstByKey.put(job.idempotencyKey(), unique.size());
+        }
+        unique.add(job);
+      }
+    }
+    if (unique.size() == n) {
+      return insertUnique(c, jobs);
+    }
+    List<Job> stored = insertUnique(c, unique);
+    List<Job> result = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      result.add(stored.get(slot[i]));
+    }
+    return result;
+  }
+
+  private List<Job> insertUnique(Connection c, List<NewJob> jobs) throws SQLException {
     int n = jobs.size();
     UUID[] newSessionIds = new UUID[n];
     UUID[] ids = new UUID[n];
@@ -107,7 +136,9 @@ public final class JobStore {
     String[] prompts = new String[n];
     Integer[] priorities = new Integer[n];
     Integer[] maxAttempts = new Integer[n];
-    Timestamp[] runAts = new Timestamp[n];
+    // Instants travel as ISO-8601 text with their zone: a java.sql.Timestamp array would be read
+    // in the session's time zone and shift every value by its offset.
+    String[] runAts = new String[n];
     Double[] delays = new Double[n];
     String[] keys = new String[n];
     for (int i = 0; i < n; i++) {
@@ -118,7 +149,7 @@ public final class JobStore {
       prompts[i] = job.prompt();
       priorities[i] = job.priority();
       maxAttempts[i] = job.maxAttempts();
-      runAts[i] = job.runAt() == null ? null : Timestamp.from(job.runAt());
+      runAts[i] = job.runAt() == null ? null : job.runAt().toString();
       delays[i] = job.delay().toNanos() / 1e9;
       keys[i] = job.idempotencyKey();
     }
@@ -549,13 +580,13 @@ public final class JobStore {
     UUID[] sessions = new UUID[n];
     String[] types = new String[n];
     String[] data = new String[n];
-    Timestamp[] times = new Timestamp[n];
+    String[] times = new String[n];
     for (int i = 0; i < n; i++) {
       SessionEvent e = events.get(i);
       sessions[i] = e.sessionId();
       types[i] = e.type();
       data[i] = e.json();
-      times[i] = Timestamp.from(e.at());
+      times[i] = e.at().toString();
     }
     jdbc.withConnection(
         "append session events",

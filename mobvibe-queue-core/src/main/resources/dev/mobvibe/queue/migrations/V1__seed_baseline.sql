@@ -31,8 +31,17 @@ CREATE TABLE IF NOT EXISTS {schema}.coding_jobs (
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX IF NOT EXISTS idx_coding_jobs_status_priority
-  ON {schema}.coding_jobs (status, priority DESC, created_at);
+-- The seed's index, unless an index on the same columns exists under another name.
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_indexes
+                 WHERE schemaname = '{schema}' AND tablename = 'coding_jobs'
+                   AND indexdef LIKE '%(status, priority DESC, created_at)') THEN
+    CREATE INDEX IF NOT EXISTS idx_coding_jobs_status_priority
+      ON {schema}.coding_jobs (status, priority DESC, created_at);
+  END IF;
+END;
+$$;
 
 CREATE TABLE IF NOT EXISTS {schema}.session_events (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(),

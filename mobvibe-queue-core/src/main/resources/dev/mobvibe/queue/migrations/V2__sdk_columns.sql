@@ -7,10 +7,9 @@
 --   idempotency_key   optional; enqueueing the same key twice returns the first job
 --   status            gains 'cancelled'
 
-ALTER TABLE {schema}.coding_jobs ADD COLUMN IF NOT EXISTS run_at timestamptz;
-UPDATE {schema}.coding_jobs SET run_at = created_at WHERE run_at IS NULL;
-ALTER TABLE {schema}.coding_jobs ALTER COLUMN run_at SET DEFAULT now();
-ALTER TABLE {schema}.coding_jobs ALTER COLUMN run_at SET NOT NULL;
+-- One statement: existing rows get the migration time (due at once) without a table rewrite and
+-- without firing the updated_at trigger, so their updated_at stays as it was.
+ALTER TABLE {schema}.coding_jobs ADD COLUMN IF NOT EXISTS run_at timestamptz NOT NULL DEFAULT now();
 ALTER TABLE {schema}.coding_jobs ADD COLUMN IF NOT EXISTS lease_owner text;
 ALTER TABLE {schema}.coding_jobs ADD COLUMN IF NOT EXISTS lease_expires_at timestamptz;
 ALTER TABLE {schema}.coding_jobs ADD COLUMN IF NOT EXISTS errors jsonb NOT NULL DEFAULT '[]'::jsonb;
