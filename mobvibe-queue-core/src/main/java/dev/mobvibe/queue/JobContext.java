@@ -34,7 +34,7 @@ public interface JobContext {
   /**
    * Tells whether the handler should stop: set on shutdown (after the shutdown timeout), when the
    * job is cancelled, when it times out, and when its lease was lost. The handler's thread is also
-   * interrupted in those cases, except on job cancel.
+   * interrupted in every one of those cases, so blocking calls return early.
    *
    * @return {@code true} once cancelled
    */

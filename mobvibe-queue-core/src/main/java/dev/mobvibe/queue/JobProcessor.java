@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -394,40 +395,54 @@ public final class JobProcessor implements AutoCloseable {
 
   private void renewLeases() {
     try {
-      List<UUID> ids = new ArrayList<>();
-      List<Integer> retryCounts = new ArrayList<>();
+      List<UUID> fresh = new ArrayList<>();
+      List<Integer> freshRetryCounts = new ArrayList<>();
+      List<UUID> stale = new ArrayList<>();
+      List<Integer> staleRetryCounts = new ArrayList<>();
       long staleBefore =
           heartbeatTimeout == null
               ? Long.MIN_VALUE
               : System.nanoTime() - heartbeatTimeout.toNanos();
       for (RunningJob rj : running.values()) {
-        // A settled job's outcome is on its way; a silent handler loses its lease on purpose.
-        if (!rj.isSettled()
-            && (heartbeatTimeout == null || rj.lastHeartbeatNanos - staleBefore > 0)) {
-          ids.add(rj.job.id());
-          retryCounts.add(rj.job.retryCount());
+        if (rj.isSettled()) {
+          continue; // its outcome is on its way
+        }
+        // A prefetched job has not started, so it cannot heartbeat: its lease is always kept.
+        boolean alive =
+            heartbeatTimeout == null
+                || rj.startedNanos == 0
+                || rj.lastHeartbeatNanos - staleBefore > 0;
+        (alive ? fresh : stale).add(rj.job.id());
+        (alive ? freshRetryCounts : staleRetryCounts).add(rj.job.retryCount());
+      }
+      if (!fresh.isEmpty()) {
+        Set<UUID> held = store.extendLeases(workerId, fresh, freshRetryCounts, leaseDuration);
+        if (held.size() != fresh.size()) {
+          settleLost(fresh, held);
         }
       }
-      if (ids.isEmpty()) {
-        return;
-      }
-      var held = store.extendLeases(workerId, ids, retryCounts, leaseDuration);
-      if (held.size() == ids.size()) {
-        return;
-      }
-      for (UUID id : ids) {
-        RunningJob rj = running.get(id);
-        if (!held.contains(id) && rj != null && rj.settle()) {
-          boolean cancelled =
-              store.find(id).map(j -> j.status() == JobStatus.CANCELLED).orElse(false);
-          CancellationReason reason =
-              cancelled ? CancellationReason.JOB_CANCELLED : CancellationReason.LEASE_LOST;
-          rj.cancel(reason);
-          lost(rj, cancelled ? "job was cancelled" : "lease expired and the job was taken back");
+      if (!stale.isEmpty()) {
+        // A silent handler loses its lease on purpose; once it has run out, or another worker
+        // took the job back, the handler is told to stop.
+        Set<UUID> held = store.leasesHeld(workerId, stale, staleRetryCounts);
+        if (held.size() != stale.size()) {
+          settleLost(stale, held);
         }
       }
     } catch (RuntimeException e) {
       log.warn("lease renewal failed; retrying at the next tick: {}", e.getMessage());
+    }
+  }
+
+  private void settleLost(List<UUID> ids, Set<UUID> held) {
+    for (UUID id : ids) {
+      RunningJob rj = running.get(id);
+      if (!held.contains(id) && rj != null && rj.settle()) {
+        boolean cancelled =
+            store.find(id).map(j -> j.status() == JobStatus.CANCELLED).orElse(false);
+        rj.cancel(cancelled ? CancellationReason.JOB_CANCELLED : CancellationReason.LEASE_LOST);
+        lost(rj, cancelled ? "job was cancelled" : "lease expired and the job was taken back");
+      }
     }
   }
 
@@ -654,9 +669,12 @@ public final class JobProcessor implements AutoCloseable {
      *
      * @param jobTimeout a positive duration
      * @return this builder
+     * @throws NullPointerException if {@code jobTimeout} is null; use {@link #noJobTimeout()}
      */
     public Builder jobTimeout(Duration jobTimeout) {
-      this.jobTimeout = jobTimeout;
+      this.jobTimeout =
+          Objects.requireNonNull(
+              jobTimeout, "jobTimeout must not be null; call noJobTimeout() to remove the limit");
       return this;
     }
 

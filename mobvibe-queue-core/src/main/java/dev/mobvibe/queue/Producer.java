@@ -163,12 +163,13 @@ final class Producer implements Runnable {
       }
       lastSuccessfulClaim = Instant.now();
       processor.fire(l -> l.onClaim(jobs.size()));
+      // Set before dispatch, so a signal() or slotFreed() racing with it is not overwritten.
+      moreMayWait = jobs.size() == free;
       long now = System.nanoTime();
       for (Job job : jobs) {
         slots.acquireUninterruptibly();
         processor.dispatch(job, now);
       }
-      moreMayWait = jobs.size() == free;
       nextPoll = System.nanoTime() + pollNanos;
       if (moreMayWait && slots.availablePermits() > 0) {
         lock.lock();

@@ -155,7 +155,7 @@ public final class QueueMonitor implements AutoCloseable {
     }
     long outcomes = completedDelta + failedDelta;
     double successRate = outcomes == 0 ? 1.0 : (double) completedDelta / outcomes;
-    double failureRate = 1.0 - successRate;
+    double failureRate = outcomes == 0 ? 0.0 : (double) failedDelta / outcomes;
 
     List<String> reasons = new ArrayList<>();
     QueueReport.Health health = QueueReport.Health.HEALTHY;

@@ -62,10 +62,10 @@ public record QueueReport(
     b.append(
         String.format(
             Locale.ROOT,
-            "  Throughput: %.1f completed/min, %.1f failed/min%n",
+            "  Throughput: %.1f completed/min, %.1f failed/min\n",
             completedPerMinute,
             failedPerMinute));
-    b.append(String.format(Locale.ROOT, "  Success rate: %.1f%%%n", successRate * 100));
+    b.append(String.format(Locale.ROOT, "  Success rate: %.1f%%\n", successRate * 100));
     b.append("  Pending by tier: Pro ")
         .append(stats.pendingByTier().getOrDefault(PlanTier.PRO, 0L))
         .append(", Starter ")

@@ -41,6 +41,11 @@ public record QueueStats(
    */
   public String oldestPendingAgeText() {
     long seconds = oldestPendingAge.toSeconds();
-    return String.format("%02d:%02d:%02d", seconds / 3600, (seconds % 3600) / 60, seconds % 60);
+    return String.format(
+        java.util.Locale.ROOT,
+        "%02d:%02d:%02d",
+        seconds / 3600,
+        (seconds % 3600) / 60,
+        seconds % 60);
   }
 }

@@ -439,6 +439,19 @@ public final class JobStore {
   }
 
   /**
+   * Tells which running jobs this worker still holds with a lease that has not run out, without
+   * extending anything.
+   *
+   * @param owner the lease owner
+   * @param ids the jobs
+   * @param retryCounts the retry count each job had when claimed
+   * @return the ids still held
+   */
+  public Set<UUID> leasesHeld(String owner, List<UUID> ids, List<Integer> retryCounts) {
+    return leasedBatch("check leases", sql.jobsLeasesHeld, owner, ids, retryCounts);
+  }
+
+  /**
    * Records a failed attempt.
    *
    * @param id the job

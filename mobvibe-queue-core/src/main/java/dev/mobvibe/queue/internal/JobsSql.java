@@ -108,6 +108,12 @@ public final class JobsSql {
   final String jobsExtendLeases;
 
   /**
+   * Running jobs still held by their owner under an unexpired lease. Parameters: ids (uuid[]),
+   * retry counts (int[]), owner. Result: ids held.
+   */
+  final String jobsLeasesHeld;
+
+  /**
    * Returns processing jobs whose lease expired (or that never had one), counting the attempt as
    * failed. Parameters: limit. Result: id, new status, previous lease owner.
    */
@@ -419,6 +425,14 @@ public final class JobsSql {
          WHERE j.id = t.id AND j.retry_count = t.retry_count
            AND j.status = 'processing' AND j.lease_owner = ?
         RETURNING j.id
+        """
+            .replace("{s}", s);
+    jobsLeasesHeld =
+        """
+        SELECT j.id FROM {s}.coding_jobs j
+          JOIN unnest(?::uuid[], ?::int[]) AS t(id, retry_count)
+            ON j.id = t.id AND j.retry_count = t.retry_count
+         WHERE j.status = 'processing' AND j.lease_owner = ? AND j.lease_expires_at > now()
         """
             .replace("{s}", s);
     jobsReapExpired =
