@@ -20,6 +20,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,6 +77,12 @@ public final class JobProcessor implements AutoCloseable {
   /** Capacity of the session event buffer unless set: 10,000 events. */
   public static final int DEFAULT_EVENT_BUFFER_CAPACITY = 10_000;
 
+  /** The most jobs a processor buffers beyond its handler slots. */
+  public static final int MAX_PREFETCH = 1000;
+
+  /** Auto prefetch buffers at most what the processor starts in this many milliseconds. */
+  public static final long AUTO_PREFETCH_WAIT_MILLIS = 20;
+
   /** The lifecycle states of a processor. */
   public enum State {
     /** Built, not started. */
@@ -104,8 +111,12 @@ public final class JobProcessor implements AutoCloseable {
   private final List<JobListener> listeners;
   private final ThreadFactory handlerThreadFactory;
   private final boolean trackSessions;
+
+  /** Jobs claimed beyond free slots: fixed, or the most that auto prefetch may hold. */
   private final int prefetch;
 
+  private final boolean autoPrefetch;
+  private final AtomicLong startedJobs = new AtomicLong();
   private final Semaphore slots;
   private final Map<UUID, RunningJob> running = new ConcurrentHashMap<>();
   private final Producer producer;
@@ -139,7 +150,8 @@ public final class JobProcessor implements AutoCloseable {
             ? b.threadFactory
             : b.virtualThreads ? virtualThreadFactory(workerId) : platformThreadFactory(workerId);
     this.trackSessions = b.trackSessions;
-    this.prefetch = b.prefetch;
+    this.autoPrefetch = b.autoPrefetch;
+    this.prefetch = autoPrefetch ? MAX_PREFETCH : b.prefetch;
     this.slots = new Semaphore(concurrency + prefetch);
     this.producer = new Producer(this, store, slots, pollInterval, reapInterval);
     this.completer = new Completer(this, store);
@@ -345,6 +357,7 @@ public final class JobProcessor implements AutoCloseable {
     MDC.put("jobId", job.id().toString());
     MDC.put("sessionId", job.sessionId().toString());
     rj.startedNanos = System.nanoTime();
+    startedJobs.incrementAndGet();
     rj.heartbeat();
     if (jobTimeout != null) {
       rj.timeoutFuture =
@@ -557,6 +570,18 @@ public final class JobProcessor implements AutoCloseable {
     return leaseDuration;
   }
 
+  boolean autoPrefetch() {
+    return autoPrefetch;
+  }
+
+  int prefetch() {
+    return prefetch;
+  }
+
+  long startedJobs() {
+    return startedJobs.get();
+  }
+
   Duration jobTimeout() {
     return jobTimeout;
   }
@@ -621,6 +646,7 @@ public final class JobProcessor implements AutoCloseable {
     private int eventBufferCapacity = DEFAULT_EVENT_BUFFER_CAPACITY;
     private boolean trackSessions = true;
     private int prefetch;
+    private boolean autoPrefetch = true;
 
     private Builder(JobQueue queue, JobHandler handler) {
       this.queue = queue;
@@ -823,16 +849,23 @@ public final class JobProcessor implements AutoCloseable {
     }
 
     /**
-     * Lets the producer claim up to this many jobs beyond its free handler slots, held in memory
-     * until a slot frees. Larger claims mean fewer round trips for short jobs; but a buffered job
-     * waits here while another worker might have run it, so keep the default for long jobs.
-     * Buffered jobs hold leases that the lease keeper renews. Default 0.
+     * Lets the producer claim exactly up to this many jobs beyond its free handler slots, held in
+     * memory until a slot frees, instead of the default auto prefetch. Larger claims mean fewer
+     * round trips for short jobs; but a buffered job waits here while another worker might have run
+     * it. Buffered jobs hold leases that the lease keeper renews. {@code 0} turns prefetching off:
+     * the worker claims only for free slots.
+     *
+     * <p>By default (auto) the processor buffers at most what it starts in {@value
+     * #AUTO_PREFETCH_WAIT_MILLIS} ms at its measured start rate, up to {@value #MAX_PREFETCH} jobs:
+     * a worker draining short jobs claims hundreds per statement, while a worker running long jobs
+     * (a few per second or fewer) buffers none, so no job waits in memory for a slot.
      *
      * @param prefetch 0 to 1,000
      * @return this builder
      */
     public Builder prefetch(int prefetch) {
       this.prefetch = prefetch;
+      this.autoPrefetch = false;
       return this;
     }
 
@@ -871,7 +904,7 @@ public final class JobProcessor implements AutoCloseable {
                 + workerId
                 + "'");
       }
-      if (prefetch < 0 || prefetch > 1000) {
+      if (prefetch < 0 || prefetch > MAX_PREFETCH) {
         throw new IllegalArgumentException("prefetch must be between 0 and 1000, was " + prefetch);
       }
       if (eventBufferCapacity < 1 || eventBufferCapacity > 1_000_000) {

@@ -34,6 +34,10 @@ final class Producer implements Runnable {
   private volatile boolean moreMayWait = true;
   private volatile boolean running = true;
   private volatile Instant lastSuccessfulClaim;
+  private static final long RATE_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+  private long rateSince = System.nanoTime();
+  private long startedAtRateSince;
+  private double startsPerSecond;
 
   Producer(
       JobProcessor processor,
@@ -102,6 +106,32 @@ final class Producer implements Runnable {
     }
   }
 
+  /**
+   * Free handler slots plus the prefetch buffer. With auto prefetch the buffer holds at most what
+   * this worker starts in {@link JobProcessor#AUTO_PREFETCH_WAIT_MILLIS}, measured over the last
+   * window: hundreds of no-op jobs, none of the long ones.
+   */
+  private int claimable() {
+    int free = slots.availablePermits();
+    if (!processor.autoPrefetch()) {
+      return free;
+    }
+    long now = System.nanoTime();
+    long elapsed = now - rateSince;
+    if (elapsed >= RATE_WINDOW_NANOS) {
+      long started = processor.startedJobs();
+      startsPerSecond = (started - startedAtRateSince) * 1e9 / elapsed;
+      startedAtRateSince = started;
+      rateSince = now;
+    }
+    int buffer =
+        (int)
+            Math.min(
+                processor.prefetch(),
+                startsPerSecond * JobProcessor.AUTO_PREFETCH_WAIT_MILLIS / 1000.0);
+    return Math.max(0, free - (processor.prefetch() - buffer));
+  }
+
   @Override
   public void run() {
     long nextPoll = System.nanoTime();
@@ -123,7 +153,7 @@ final class Producer implements Runnable {
       if (!running) {
         return;
       }
-      int free = slots.availablePermits();
+      int free = claimable();
       boolean reapDue = System.nanoTime() - nextReap >= 0;
       if (free == 0 && !reapDue) {
         // Every slot is busy: a freed slot wakes us if work may wait, else the next tick does.

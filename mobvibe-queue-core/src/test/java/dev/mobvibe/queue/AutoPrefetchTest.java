@@ -1,0 +1,103 @@
+package dev.mobvibe.queue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.mobvibe.queue.testing.TestDatabase;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The default (auto) prefetch: a worker draining short jobs claims beyond its handler slots, so a
+ * statement carries many jobs; a worker running long jobs buffers none, so no job waits in its
+ * memory while another worker could run it.
+ */
+class AutoPrefetchTest {
+  @RegisterExtension static final TestDatabase db = new TestDatabase();
+
+  static JobQueue queue;
+
+  @BeforeAll
+  static void migrate() {
+    queue = db.migratedQueue();
+  }
+
+  @BeforeEach
+  void emptyTheQueue() {
+    db.execute("TRUNCATE coding_jobs, session_events, coding_sessions");
+  }
+
+  @Test
+  void shortJobsAreClaimedBeyondTheFreeSlots() throws Exception {
+    int n = 3000;
+    List<NewJob> jobs = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      jobs.add(NewJob.of("short " + i));
+    }
+    queue.enqueueAll(jobs);
+    AtomicInteger largestClaim = new AtomicInteger();
+    CountDownLatch done = new CountDownLatch(n);
+    try (JobProcessor processor =
+        JobProcessor.builder(queue, (job, ctx) -> {})
+            .concurrency(2)
+            .trackSessions(false)
+            .listener(
+                new JobListener() {
+                  @Override
+                  public void onClaim(int count) {
+                    largestClaim.accumulateAndGet(count, Math::max);
+                  }
+
+                  @Override
+                  public void onJobSucceeded(Job job, Duration runTime) {
+                    done.countDown();
+                  }
+                })
+            .build()) {
+      processor.start();
+      assertThat(done.await(60, TimeUnit.SECONDS)).isTrue();
+    }
+    assertThat(largestClaim.get()).as("jobs in the largest claim").isGreaterThan(2);
+    assertThat(queue.getQueueStats().completedCount()).isEqualTo(n);
+  }
+
+  @Test
+  void longJobsAreNotBufferedWhileEverySlotIsBusy() throws Exception {
+    Job first = queue.enqueue(NewJob.builder("long, runs first").priority(10).build());
+    Job second = queue.enqueue(NewJob.of("waits in the database, not in memory"));
+    CountDownLatch started = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    try (JobProcessor processor =
+        JobProcessor.builder(
+                queue,
+                (job, ctx) -> {
+                  if (job.id().equals(first.id())) {
+                    started.countDown();
+                    release.await(30, TimeUnit.SECONDS);
+                  }
+                })
+            .concurrency(1)
+            .pollInterval(Duration.ofMillis(20))
+            .build()) {
+      processor.start();
+      assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+      // Many poll ticks pass while the one slot is busy: the second job stays claimable by others.
+      await()
+          .during(Duration.ofMillis(300))
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> queue.findJob(second.id()).orElseThrow().status() == JobStatus.PENDING);
+      release.countDown();
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> queue.findJob(second.id()).orElseThrow().status() == JobStatus.COMPLETED);
+    }
+  }
+}
