@@ -18,7 +18,7 @@ public final class PollingNotifier implements JobNotifier {
   private static final JobSignal TICK = JobSignal.of(JobSignal.Source.POLL);
 
   private final Duration interval;
-  private final SignalFanout fanout = new SignalFanout();
+  private final ListenerList<JobSignal> fanout = new ListenerList<>("job signal");
   private ScheduledExecutorService timer;
   private NotifierState state = NotifierState.IDLE;
 

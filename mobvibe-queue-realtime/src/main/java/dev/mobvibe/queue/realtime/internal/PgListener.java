@@ -4,7 +4,7 @@ import dev.mobvibe.queue.JobSignal;
 import dev.mobvibe.queue.NotifierState;
 import dev.mobvibe.queue.RetryPolicy;
 import dev.mobvibe.queue.Subscription;
-import dev.mobvibe.queue.internal.SignalFanout;
+import dev.mobvibe.queue.internal.ListenerList;
 import dev.mobvibe.queue.realtime.JobStatusChange;
 import dev.mobvibe.queue.realtime.PgNotifier;
 import java.sql.Connection;
@@ -53,7 +53,7 @@ public final class PgListener {
   private final RetryPolicy reconnectPolicy;
   private final long healthCheckNanos;
   private final String target;
-  private final SignalFanout signals = new SignalFanout();
+  private final ListenerList<JobSignal> signals = new ListenerList<>("job signal");
   private final ListenerList<JobStatusChange> statusListeners =
       new ListenerList<>("job status change");
 

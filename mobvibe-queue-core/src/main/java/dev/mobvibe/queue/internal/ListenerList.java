@@ -1,4 +1,4 @@
-package dev.mobvibe.queue.realtime.internal;
+package dev.mobvibe.queue.internal;
 
 import dev.mobvibe.queue.Subscription;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -7,8 +7,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Listeners of one event type, isolated from each other's failures (core's {@code SignalFanout},
- * for any event type). Thread-safe. Internal API.
+ * Listeners of one event type, isolated from each other's failures: the listener list of every
+ * notifier, in core and in the realtime module. Thread-safe. Internal API.
  *
  * @param <T> the event type
  */
