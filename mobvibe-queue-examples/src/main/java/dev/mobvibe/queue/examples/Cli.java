@@ -1,0 +1,95 @@
+package dev.mobvibe.queue.examples;
+
+import dev.mobvibe.queue.JobQueue;
+import java.io.PrintWriter;
+import java.util.HashMap;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/**
+ * What every command gets: the environment, the output streams and whether it runs as the main
+ * program of a JVM (then the worker installs a shutdown hook) or inside a test.
+ *
+ * @param env the environment variables
+ * @param out standard output: results
+ * @param err standard error: errors
+ * @param ownsJvm true when running as {@code main}: shutdown hooks may be installed
+ */
+record Cli(Map<String, String> env, PrintWriter out, PrintWriter err, boolean ownsJvm) {
+
+  /** The options every database command shares. */
+  static final class DatabaseOptions {
+    @Option(
+        names = "--database-url",
+        paramLabel = "URL",
+        description = "overrides DATABASE_URL (prefer the variable: flags show in ps)")
+    String databaseUrl;
+
+    @Option(
+        names = "--schema",
+        paramLabel = "NAME",
+        description = "overrides QUEUE_SCHEMA: schema of the queue tables (default public)")
+    String schema;
+
+    @Option(
+        names = "--log-level",
+        paramLabel = "LEVEL",
+        description = "overrides LOG_LEVEL: trace, debug, info, warn, error, off")
+    String logLevel;
+
+    Map<String, String> flags() {
+      Map<String, String> flags = new HashMap<>();
+      put(flags, Settings.DATABASE_URL, databaseUrl);
+      put(flags, Settings.QUEUE_SCHEMA, schema);
+      put(flags, Settings.LOG_LEVEL, logLevel);
+      return flags;
+    }
+  }
+
+  static void put(Map<String, String> flags, String name, String value) {
+    if (value != null) {
+      flags.put(name, value);
+    }
+  }
+
+  /**
+   * Parses the settings with these flags on top of the environment, and applies the log level.
+   *
+   * @param flags flag values keyed by environment name
+   * @return the settings
+   */
+  Settings settings(Map<String, String> flags) {
+    Settings settings = Settings.parse(env, flags);
+    Logging.setLevel(settings.logLevel());
+    return settings;
+  }
+
+  /**
+   * Opens the database and a queue on it (no embedded server: a short-lived command's embedded
+   * database would vanish with it). The queue's pool is small: one command, few statements.
+   *
+   * @param options the shared flags
+   * @return the open queue and its database
+   */
+  Opened openQueue(DatabaseOptions options) {
+    Settings settings = settings(options.flags());
+    Database db = Database.open(settings, env, false);
+    JobQueue queue = db.queueBuilder().schema(settings.schema()).maxPoolSize(2).build();
+    return new Opened(settings, db, queue);
+  }
+
+  /**
+   * A queue opened for one command.
+   *
+   * @param settings the settings
+   * @param db the database
+   * @param queue the queue
+   */
+  record Opened(Settings settings, Database db, JobQueue queue) implements AutoCloseable {
+    @Override
+    public void close() {
+      queue.close();
+      db.close();
+    }
+  }
+}

@@ -1,0 +1,311 @@
+package dev.mobvibe.queue.examples;
+
+import dev.mobvibe.queue.JobQueue;
+import dev.mobvibe.queue.internal.ConnectionUrls;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The database a command works on: {@code DATABASE_URL} when set; else a PostgreSQL on
+ * 127.0.0.1:5432 (user {@code postgres}, password {@code PGPASSWORD} if set, database {@code
+ * mobvibe}, created if missing); else, for commands that may, an embedded PostgreSQL that lives as
+ * long as this process. {@link #description()} says which one, without secrets.
+ */
+final class Database implements AutoCloseable {
+
+  /** The database the local fallback uses, created when missing. */
+  static final String LOCAL_DATABASE = "mobvibe";
+
+  private static final String LOCAL_HOST = "127.0.0.1";
+  private static final int LOCAL_PORT = 5432;
+
+  private final String url;
+  private final String user;
+  private final String password;
+  private final String description;
+  private final EmbeddedPostgres embedded;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private Database(
+      String url, String user, String password, String description, EmbeddedPostgres embedded) {
+    this.url = url;
+    this.user = user;
+    this.password = password;
+    this.description = description;
+    this.embedded = embedded;
+  }
+
+  /**
+   * Finds the database.
+   *
+   * @param settings the parsed settings
+   * @param env the environment (for PGPASSWORD)
+   * @param mayEmbed whether an embedded PostgreSQL may be started when no other answers
+   * @return the database; close it to stop an embedded server
+   * @throws CliException when no database can be had, saying why and what to do
+   */
+  static Database open(Settings settings, Map<String, String> env, boolean mayEmbed) {
+    if (settings.databaseUrl().isPresent()) {
+      String given = settings.databaseUrl().get();
+      ConnectionUrls.Parsed parsed = ConnectionUrls.parse(given);
+      return new Database(
+          given, null, null, "DATABASE_URL " + ConnectionUrls.redact(parsed.jdbcUrl()), null);
+    }
+    if (reachable(LOCAL_HOST, LOCAL_PORT)) {
+      return local(env.get("PGPASSWORD"));
+    }
+    if (!mayEmbed) {
+      throw new CliException(
+          2,
+          "DATABASE_URL is not set and no PostgreSQL answers on "
+              + LOCAL_HOST
+              + ":"
+              + LOCAL_PORT
+              + "; set DATABASE_URL (jdbc:postgresql://... or postgresql://user:pass@host/db)");
+    }
+    return embedded();
+  }
+
+  private static Database local(String password) {
+    String admin = "jdbc:postgresql://" + LOCAL_HOST + ":" + LOCAL_PORT + "/postgres";
+    Properties props = new Properties();
+    props.setProperty("user", "postgres");
+    if (password != null && !password.isBlank()) {
+      props.setProperty("password", password);
+    }
+    props.setProperty("connectTimeout", "5");
+    try (Connection c = DriverManager.getConnection(admin, props)) {
+      boolean exists;
+      try (PreparedStatement ps =
+          c.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
+        ps.setString(1, LOCAL_DATABASE);
+        try (ResultSet rs = ps.executeQuery()) {
+          exists = rs.next();
+        }
+      }
+      if (!exists) {
+        try (Statement st = c.createStatement()) {
+          st.execute("CREATE DATABASE " + LOCAL_DATABASE);
+        } catch (SQLException e) {
+          if (!"42P04".equals(e.getSQLState())) { // created meanwhile by another process
+            throw e;
+          }
+        }
+      }
+    } catch (SQLException e) {
+      throw new CliException(
+          2,
+          "PostgreSQL on "
+              + LOCAL_HOST
+              + ":"
+              + LOCAL_PORT
+              + " refused user postgres ("
+              + e.getMessage()
+              + "); set DATABASE_URL, or PGPASSWORD for user postgres");
+    }
+    String url = "jdbc:postgresql://" + LOCAL_HOST + ":" + LOCAL_PORT + "/" + LOCAL_DATABASE;
+    return new Database(
+        url,
+        "postgres",
+        password == null || password.isBlank() ? null : password,
+        "PostgreSQL on "
+            + LOCAL_HOST
+            + ":"
+            + LOCAL_PORT
+            + " (database "
+            + LOCAL_DATABASE
+            + ", user postgres; DATABASE_URL is not set)",
+        null);
+  }
+
+  static Database embedded() {
+    if (runsAsRoot()) {
+      throw new CliException(
+          2,
+          "DATABASE_URL is not set and no PostgreSQL answers on "
+              + LOCAL_HOST
+              + ":"
+              + LOCAL_PORT
+              + ", so an embedded PostgreSQL would start; but PostgreSQL refuses to run as root"
+              + " (its initdb and server stop with \"cannot be run as root\"), and this process"
+              + " runs as root. Run as an ordinary user, or start PostgreSQL on "
+              + LOCAL_HOST
+              + ":"
+              + LOCAL_PORT
+              + " (user postgres), or set DATABASE_URL.");
+    }
+    try {
+      EmbeddedPostgres pg =
+          EmbeddedPostgres.builder()
+              .setRegisterShutdownHook(false) // our own hook stops it after the worker
+              .setCleanDataDirectory(true)
+              .start();
+      return new Database(
+          pg.getJdbcUrl("postgres", "postgres"),
+          null,
+          null,
+          "embedded PostgreSQL on "
+              + LOCAL_HOST
+              + ":"
+              + pg.getPort()
+              + " (no DATABASE_URL, nothing on "
+              + LOCAL_HOST
+              + ":"
+              + LOCAL_PORT
+              + "; its data is deleted when this process ends)",
+          pg);
+    } catch (IOException | RuntimeException e) {
+      throw new CliException(
+          1,
+          "could not start an embedded PostgreSQL ("
+              + e
+              + "); set DATABASE_URL or start PostgreSQL on "
+              + LOCAL_HOST
+              + ":"
+              + LOCAL_PORT);
+    }
+  }
+
+  /**
+   * Tells whether this process runs as root (uid 0), which PostgreSQL refuses.
+   *
+   * @return true for root
+   */
+  static boolean runsAsRoot() {
+    if ("root".equals(System.getProperty("user.name"))) {
+      return true;
+    }
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("Uid:")) {
+          String[] fields = line.substring(4).trim().split("\\s+");
+          return fields.length > 1 && fields[1].equals("0"); // effective uid
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // not Linux: user.name is all we have
+    }
+    return false;
+  }
+
+  private static boolean reachable(String host, int port) {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress(host, port), 500);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Starts a queue builder on this database.
+   *
+   * @return a builder with the URL and credentials set
+   */
+  JobQueue.Builder queueBuilder() {
+    JobQueue.Builder b = JobQueue.builder().jdbcUrl(url);
+    if (user != null) {
+      b.username(user);
+    }
+    if (password != null) {
+      b.password(password);
+    }
+    return b;
+  }
+
+  /**
+   * Opens a plain JDBC connection (for notifier probes and the demo's schema reset).
+   *
+   * @return a new connection; the caller closes it
+   * @throws SQLException from JDBC
+   */
+  Connection connect() throws SQLException {
+    ConnectionUrls.Parsed parsed = ConnectionUrls.parse(url);
+    Properties props = new Properties();
+    String u = user != null ? user : parsed.user();
+    String p = password != null ? password : parsed.password();
+    if (u != null) {
+      props.setProperty("user", u);
+    }
+    if (p != null) {
+      props.setProperty("password", p);
+    }
+    props.setProperty("connectTimeout", "10");
+    return DriverManager.getConnection(parsed.jdbcUrl(), props);
+  }
+
+  /**
+   * The JDBC URL without credentials.
+   *
+   * @return the URL
+   */
+  String jdbcUrl() {
+    return ConnectionUrls.parse(url).jdbcUrl();
+  }
+
+  /**
+   * The user, from the settings or the URL.
+   *
+   * @return the user, or null
+   */
+  String user() {
+    return user != null ? user : ConnectionUrls.parse(url).user();
+  }
+
+  /**
+   * The password, from the settings or the URL. A secret.
+   *
+   * @return the password, or null
+   */
+  String password() {
+    return password != null ? password : ConnectionUrls.parse(url).password();
+  }
+
+  /**
+   * Which database this is, without secrets.
+   *
+   * @return one line
+   */
+  String description() {
+    return description;
+  }
+
+  /**
+   * Whether this is an embedded server that lives as long as this process.
+   *
+   * @return true when embedded
+   */
+  boolean isEmbedded() {
+    return embedded != null;
+  }
+
+  /** Stops the embedded server, if this is one. */
+  @Override
+  public void close() {
+    if (embedded != null && closed.compareAndSet(false, true)) {
+      try {
+        embedded.close();
+      } catch (IOException e) {
+        // its temporary directory stays behind; nothing else to do at exit
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return description;
+  }
+}

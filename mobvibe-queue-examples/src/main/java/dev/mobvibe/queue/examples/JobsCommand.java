@@ -1,0 +1,299 @@
+package dev.mobvibe.queue.examples;
+
+import dev.mobvibe.queue.Job;
+import dev.mobvibe.queue.JobError;
+import dev.mobvibe.queue.JobNotFoundException;
+import dev.mobvibe.queue.JobQueue;
+import dev.mobvibe.queue.JobStatus;
+import java.io.PrintWriter;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * The {@code jobs} command: lists recent jobs; {@code jobs show ID} shows one with its error
+ * history; {@code jobs replay ID} returns a dead-lettered job to pending; {@code jobs cancel ID}
+ * cancels a pending or processing one. Exit code 1 when a job is missing or not in a state the
+ * action applies to.
+ */
+@Command(
+    name = "jobs",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Lists the most recent jobs, newest first.",
+      "Subcommands: show ID (with its error history), replay ID (a dead-lettered job back to"
+          + " pending), cancel ID."
+    })
+final class JobsCommand implements Callable<Integer> {
+
+  @Mixin Cli.DatabaseOptions database = new Cli.DatabaseOptions();
+
+  @Option(
+      names = "--status",
+      paramLabel = "STATUS",
+      description = "only pending, processing, completed, failed or cancelled jobs")
+  String status;
+
+  @Option(
+      names = "--limit",
+      paramLabel = "N",
+      description = "how many, 1 to 1000 (default ${DEFAULT-VALUE})")
+  int limit = 20;
+
+  private final Cli cli;
+
+  JobsCommand(Cli cli) {
+    this.cli = cli;
+  }
+
+  /**
+   * The {@code jobs} command with its subcommands.
+   *
+   * @param cli the CLI context
+   * @return the command line to add to the top-level command
+   */
+  static CommandLine commandLine(Cli cli) {
+    return new CommandLine(new JobsCommand(cli))
+        .addSubcommand(new Show(cli))
+        .addSubcommand(new Replay(cli))
+        .addSubcommand(new Cancel(cli));
+  }
+
+  @Override
+  public Integer call() {
+    JobStatus only = null;
+    if (status != null) {
+      try {
+        only = JobStatus.fromDb(status.strip().toLowerCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new CliException(
+            2,
+            "--status must be pending, processing, completed, failed or cancelled, was '"
+                + status
+                + "'");
+      }
+    }
+    if (limit < 1 || limit > 1000) {
+      throw new CliException(2, "--limit must be between 1 and 1000, was " + limit);
+    }
+    try (Cli.Opened opened = cli.openQueue(database)) {
+      List<Job> jobs = opened.queue().listJobs(only, limit);
+      PrintWriter out = cli.out();
+      out.printf(
+          Locale.ROOT,
+          "%-36s  %-10s  %-7s  %-7s  %-20s  %s%n",
+          "ID",
+          "STATUS",
+          "TIER",
+          "ATTEMPT",
+          "CREATED",
+          "PROMPT / LAST ERROR");
+      for (Job job : jobs) {
+        out.printf(
+            Locale.ROOT,
+            "%-36s  %-10s  %-7s  %-7s  %-20s  %s%n",
+            job.id(),
+            job.status().dbValue(),
+            job.tier().name().toLowerCase(Locale.ROOT),
+            attempts(job),
+            job.createdAt() == null ? "-" : job.createdAt().truncatedTo(ChronoUnit.SECONDS),
+            excerpt(showsError(job) ? job.errorMessage() : job.prompt(), 60));
+      }
+      if (jobs.isEmpty()) {
+        out.println("(no jobs)");
+      }
+    }
+    cli.out().flush();
+    return 0;
+  }
+
+  private static boolean showsError(Job job) {
+    return job.errorMessage() != null
+        && (job.status() == JobStatus.FAILED || job.status() == JobStatus.PENDING);
+  }
+
+  /** Attempts used and allowed: {@code 2/3}. */
+  static String attempts(Job job) {
+    int used =
+        switch (job.status()) {
+          case PENDING -> job.retryCount();
+          case FAILED -> Math.max(job.retryCount(), 1);
+          default -> job.retryCount() + 1;
+        };
+    if (job.status() == JobStatus.CANCELLED && job.startedAt() == null) {
+      used = job.retryCount();
+    }
+    return used + "/" + job.maxAttempts();
+  }
+
+  static String excerpt(String text, int max) {
+    String oneLine = text.replaceAll("\\s+", " ");
+    return oneLine.length() <= max ? oneLine : oneLine.substring(0, max - 3) + "...";
+  }
+
+  static UUID parseId(String id) {
+    try {
+      return UUID.fromString(id.strip());
+    } catch (IllegalArgumentException e) {
+      throw new CliException(2, "ID must be a job id (a UUID), was '" + id + "'");
+    }
+  }
+
+  /** {@code jobs show ID}. */
+  @Command(
+      name = "show",
+      mixinStandardHelpOptions = true,
+      description = "Shows one job with its error history.")
+  static final class Show implements Callable<Integer> {
+    @Mixin Cli.DatabaseOptions database = new Cli.DatabaseOptions();
+
+    @Parameters(paramLabel = "ID", description = "the job id")
+    String id;
+
+    private final Cli cli;
+
+    Show(Cli cli) {
+      this.cli = cli;
+    }
+
+    @Override
+    public Integer call() {
+      UUID jobId = parseId(id);
+      try (Cli.Opened opened = cli.openQueue(database)) {
+        Job job = opened.queue().findJob(jobId).orElse(null);
+        if (job == null) {
+          cli.err().println("error: job " + jobId + " does not exist");
+          return 1;
+        }
+        print(cli.out(), job);
+      }
+      cli.out().flush();
+      return 0;
+    }
+
+    static void print(PrintWriter out, Job job) {
+      out.println("job          " + job.id());
+      out.println("session      " + job.sessionId());
+      out.println("status       " + job.status().dbValue());
+      out.println(
+          "tier         "
+              + job.tier().name().toLowerCase(Locale.ROOT)
+              + " (priority "
+              + job.priority()
+              + ")");
+      out.println(
+          "attempts     "
+              + attempts(job)
+              + " ("
+              + job.retryCount()
+              + " failed, "
+              + job.maxAttempts()
+              + " allowed)");
+      out.println("prompt       " + excerpt(job.prompt(), 200));
+      out.println("created      " + job.createdAt());
+      out.println("run at       " + job.runAt());
+      out.println("started      " + (job.startedAt() == null ? "-" : job.startedAt()));
+      out.println("finished     " + (job.completedAt() == null ? "-" : job.completedAt()));
+      if (job.leaseOwner() != null) {
+        out.println("held by      " + job.leaseOwner() + " until " + job.leaseExpiresAt());
+      }
+      if (job.idempotencyKey() != null) {
+        out.println("key          " + job.idempotencyKey());
+      }
+      out.println("last error   " + (job.errorMessage() == null ? "-" : job.errorMessage()));
+      out.println("errors       " + (job.errors().isEmpty() ? "none" : ""));
+      for (JobError e : job.errors()) {
+        out.println(
+            "  attempt "
+                + e.attempt()
+                + " at "
+                + e.at()
+                + (e.worker() == null ? "" : " on " + e.worker())
+                + ": "
+                + e.error());
+      }
+    }
+  }
+
+  /** {@code jobs replay ID}. */
+  @Command(
+      name = "replay",
+      mixinStandardHelpOptions = true,
+      description = "Returns a dead-lettered (failed) job to pending with fresh attempts.")
+  static final class Replay implements Callable<Integer> {
+    @Mixin Cli.DatabaseOptions database = new Cli.DatabaseOptions();
+
+    @Parameters(paramLabel = "ID", description = "the job id")
+    String id;
+
+    private final Cli cli;
+
+    Replay(Cli cli) {
+      this.cli = cli;
+    }
+
+    @Override
+    public Integer call() {
+      return act(cli, database, id, "replayed", "failed", JobQueue::replayJob);
+    }
+  }
+
+  /** {@code jobs cancel ID}. */
+  @Command(
+      name = "cancel",
+      mixinStandardHelpOptions = true,
+      description = "Cancels a pending or processing job.")
+  static final class Cancel implements Callable<Integer> {
+    @Mixin Cli.DatabaseOptions database = new Cli.DatabaseOptions();
+
+    @Parameters(paramLabel = "ID", description = "the job id")
+    String id;
+
+    private final Cli cli;
+
+    Cancel(Cli cli) {
+      this.cli = cli;
+    }
+
+    @Override
+    public Integer call() {
+      return act(cli, database, id, "cancelled", "pending or processing", JobQueue::cancelJob);
+    }
+  }
+
+  private interface Action {
+    boolean apply(JobQueue queue, UUID id);
+  }
+
+  private static int act(
+      Cli cli, Cli.DatabaseOptions database, String id, String done, String needs, Action action) {
+    UUID jobId = parseId(id);
+    try (Cli.Opened opened = cli.openQueue(database)) {
+      boolean changed;
+      try {
+        changed = action.apply(opened.queue(), jobId);
+      } catch (JobNotFoundException e) {
+        cli.err().println("error: job " + jobId + " does not exist");
+        cli.err().flush();
+        return 1;
+      }
+      if (!changed) {
+        String now = opened.queue().findJob(jobId).map(j -> j.status().dbValue()).orElse("gone");
+        cli.err()
+            .println("error: job " + jobId + " is " + now + ", not " + needs + "; nothing changed");
+        cli.err().flush();
+        return 1;
+      }
+      cli.out().println(done + " " + jobId);
+    }
+    cli.out().flush();
+    return 0;
+  }
+}

@@ -1,0 +1,493 @@
+package dev.mobvibe.queue.examples;
+
+import dev.mobvibe.queue.internal.ConnectionUrls;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The worker's configuration: the seed service's environment variables, each overridable by a flag,
+ * parsed and checked in one place. A missing or malformed setting throws {@link Invalid} with one
+ * line that names the setting and, unless it is a secret, the bad value.
+ *
+ * <p>Blank values count as unset (container environments often pass {@code NAME=}). Immutable;
+ * {@link #toString()} never shows the service role key or the database password.
+ */
+public final class Settings {
+
+  /** One setting: its environment name, its flag, its default and what it means. */
+  record Definition(String name, String flag, String defaultValue, String meaning) {}
+
+  static final String DATABASE_URL = "DATABASE_URL";
+  static final String SUPABASE_URL = "SUPABASE_URL";
+  static final String SUPABASE_SERVICE_ROLE_KEY = "SUPABASE_SERVICE_ROLE_KEY";
+  static final String POLL_INTERVAL_MS = "POLL_INTERVAL_MS";
+  static final String MONITOR_INTERVAL_MS = "MONITOR_INTERVAL_MS";
+  static final String MAX_CONCURRENT_JOBS = "MAX_CONCURRENT_JOBS";
+  static final String SHUTDOWN_TIMEOUT_MS = "SHUTDOWN_TIMEOUT_MS";
+  static final String HEALTH_CHECK_PORT = "HEALTH_CHECK_PORT";
+  static final String LOG_LEVEL = "LOG_LEVEL";
+  static final String JOB_LEASE_MS = "JOB_LEASE_MS";
+  static final String JOB_TIMEOUT_MS = "JOB_TIMEOUT_MS";
+  static final String QUEUE_SCHEMA = "QUEUE_SCHEMA";
+  static final String WORKER_ID = "WORKER_ID";
+
+  /** Every setting, in the order the README documents them. */
+  static final List<Definition> DEFINITIONS =
+      List.of(
+          new Definition(
+              DATABASE_URL,
+              "--database-url",
+              "(none)",
+              "PostgreSQL to use: jdbc:postgresql://host:port/db or postgresql://user:pass@host/db."
+                  + " Unset: PostgreSQL on 127.0.0.1:5432 (user postgres, database mobvibe, created"
+                  + " if missing); worker and demo then fall back to an embedded PostgreSQL"),
+          new Definition(
+              SUPABASE_URL,
+              "--supabase-url",
+              "(none)",
+              "Supabase project URL, for --notifier supabase (Realtime wake-ups)"),
+          new Definition(
+              SUPABASE_SERVICE_ROLE_KEY,
+              "--supabase-service-role-key",
+              "(none)",
+              "Supabase service role key, for --notifier supabase. Never logged"),
+          new Definition(
+              POLL_INTERVAL_MS,
+              "--poll-interval-ms",
+              "10000",
+              "how often the worker claims when nothing wakes it (10 to 3600000)"),
+          new Definition(
+              MONITOR_INTERVAL_MS,
+              "--monitor-interval-ms",
+              "30000",
+              "how often the queue statistics are logged and the health verdict refreshed"),
+          new Definition(
+              MAX_CONCURRENT_JOBS,
+              "--max-concurrent-jobs",
+              "10",
+              "jobs one worker runs at once (1 to 1000)"),
+          new Definition(
+              SHUTDOWN_TIMEOUT_MS,
+              "--shutdown-timeout-ms",
+              "30000",
+              "on SIGTERM/SIGINT, how long running jobs may finish before they are interrupted and"
+                  + " returned to pending"),
+          new Definition(
+              HEALTH_CHECK_PORT,
+              "--health-check-port",
+              "8080",
+              "port of GET /health and GET /metrics (0 picks a free port)"),
+          new Definition(
+              LOG_LEVEL, "--log-level", "info", "trace, debug, info, warn, error or off"),
+          new Definition(
+              JOB_LEASE_MS,
+              "--job-lease-ms",
+              "60000",
+              "lease on a claimed job, renewed while it runs; a crashed worker's jobs return after"
+                  + " it"),
+          new Definition(
+              JOB_TIMEOUT_MS,
+              "--job-timeout-ms",
+              "1800000",
+              "how long one attempt may run before it is cancelled and counted as failed (0: no"
+                  + " limit)"),
+          new Definition(
+              QUEUE_SCHEMA,
+              "--schema",
+              "public",
+              "schema of the queue tables (the demo uses its own, mobvibe_demo)"),
+          new Definition(
+              WORKER_ID,
+              "--worker-id",
+              "host-pid-random",
+              "this worker's id, the lease owner of its jobs; unique among running workers"));
+
+  private static final Pattern SCHEMA = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+  private static final Pattern WORKER = Pattern.compile("[A-Za-z0-9._:-]{1,100}");
+  private static final List<String> LEVELS =
+      List.of("trace", "debug", "info", "warn", "error", "off");
+
+  private final String databaseUrl;
+  private final String supabaseUrl;
+  private final String supabaseServiceRoleKey;
+  private final Duration pollInterval;
+  private final Duration monitorInterval;
+  private final int maxConcurrentJobs;
+  private final Duration shutdownTimeout;
+  private final int healthCheckPort;
+  private final String logLevel;
+  private final Duration jobLease;
+  private final Duration jobTimeout;
+  private final String schema;
+  private final String workerId;
+
+  private Settings(Reader r) {
+    this.databaseUrl = r.databaseUrl();
+    this.supabaseUrl = r.supabaseUrl();
+    this.supabaseServiceRoleKey = r.secret(SUPABASE_SERVICE_ROLE_KEY);
+    this.pollInterval = Duration.ofMillis(r.integer(POLL_INTERVAL_MS, 10_000, 10, 3_600_000));
+    this.monitorInterval =
+        Duration.ofMillis(r.integer(MONITOR_INTERVAL_MS, 30_000, 10, 86_400_000));
+    this.maxConcurrentJobs = (int) r.integer(MAX_CONCURRENT_JOBS, 10, 1, 1000);
+    this.shutdownTimeout = Duration.ofMillis(r.integer(SHUTDOWN_TIMEOUT_MS, 30_000, 0, 3_600_000));
+    this.healthCheckPort = (int) r.integer(HEALTH_CHECK_PORT, 8080, 0, 65_535);
+    this.logLevel = r.logLevel();
+    this.jobLease = Duration.ofMillis(r.integer(JOB_LEASE_MS, 60_000, 100, 86_400_000));
+    long timeout = r.integer(JOB_TIMEOUT_MS, 1_800_000, 0, 604_800_000);
+    this.jobTimeout = timeout == 0 ? null : Duration.ofMillis(timeout);
+    this.schema = r.pattern(QUEUE_SCHEMA, "public", SCHEMA, "a lower-case SQL identifier");
+    this.workerId =
+        r.pattern(
+            WORKER_ID, null, WORKER, "1 to 100 letters, digits, '.', '_', ':' or '-' characters");
+  }
+
+  /**
+   * Parses the environment alone.
+   *
+   * @param env the environment, for example {@link System#getenv()}
+   * @return the settings
+   * @throws Invalid naming the first setting that is missing or malformed
+   */
+  public static Settings parse(Map<String, String> env) {
+    return parse(env, Map.of());
+  }
+
+  /**
+   * Parses the environment with flag values on top: a flag given on the command line wins over the
+   * environment variable of the same setting.
+   *
+   * @param env the environment
+   * @param flags flag values keyed by the setting's environment name; null values are ignored
+   * @return the settings
+   * @throws Invalid naming the first setting that is missing or malformed
+   */
+  public static Settings parse(Map<String, String> env, Map<String, String> flags) {
+    return new Settings(new Reader(env, flags));
+  }
+
+  /**
+   * The database URL as given, if set.
+   *
+   * @return the URL (may hold a password: never log it unredacted)
+   */
+  public Optional<String> databaseUrl() {
+    return Optional.ofNullable(databaseUrl);
+  }
+
+  /**
+   * The Supabase project URL, if set.
+   *
+   * @return the URL
+   */
+  public Optional<String> supabaseUrl() {
+    return Optional.ofNullable(supabaseUrl);
+  }
+
+  /**
+   * The Supabase service role key, if set. A secret: never log it.
+   *
+   * @return the key
+   */
+  public Optional<String> supabaseServiceRoleKey() {
+    return Optional.ofNullable(supabaseServiceRoleKey);
+  }
+
+  /**
+   * The poll interval (POLL_INTERVAL_MS, default 10 s).
+   *
+   * @return the interval
+   */
+  public Duration pollInterval() {
+    return pollInterval;
+  }
+
+  /**
+   * The monitor interval (MONITOR_INTERVAL_MS, default 30 s).
+   *
+   * @return the interval
+   */
+  public Duration monitorInterval() {
+    return monitorInterval;
+  }
+
+  /**
+   * Jobs run at once (MAX_CONCURRENT_JOBS, default 10).
+   *
+   * @return the concurrency
+   */
+  public int maxConcurrentJobs() {
+    return maxConcurrentJobs;
+  }
+
+  /**
+   * The shutdown timeout (SHUTDOWN_TIMEOUT_MS, default 30 s).
+   *
+   * @return the timeout
+   */
+  public Duration shutdownTimeout() {
+    return shutdownTimeout;
+  }
+
+  /**
+   * The health port (HEALTH_CHECK_PORT, default 8080; 0 for any free port).
+   *
+   * @return the port
+   */
+  public int healthCheckPort() {
+    return healthCheckPort;
+  }
+
+  /**
+   * The log level (LOG_LEVEL, default info), lower case.
+   *
+   * @return the level
+   */
+  public String logLevel() {
+    return logLevel;
+  }
+
+  /**
+   * The lease on claimed jobs (JOB_LEASE_MS, default 60 s).
+   *
+   * @return the lease
+   */
+  public Duration jobLease() {
+    return jobLease;
+  }
+
+  /**
+   * The job timeout (JOB_TIMEOUT_MS, default 30 min).
+   *
+   * @return the timeout, or empty when JOB_TIMEOUT_MS is 0
+   */
+  public Optional<Duration> jobTimeout() {
+    return Optional.ofNullable(jobTimeout);
+  }
+
+  /**
+   * The queue schema (QUEUE_SCHEMA, default public).
+   *
+   * @return the schema
+   */
+  public String schema() {
+    return schema;
+  }
+
+  /**
+   * The worker id (WORKER_ID), if set.
+   *
+   * @return the id
+   */
+  public Optional<String> workerId() {
+    return Optional.ofNullable(workerId);
+  }
+
+  @Override
+  public String toString() {
+    return "Settings[databaseUrl="
+        + (databaseUrl == null ? "(unset)" : ConnectionUrls.redact(databaseUrl))
+        + ", supabaseUrl="
+        + (supabaseUrl == null ? "(unset)" : supabaseUrl)
+        + ", supabaseServiceRoleKey="
+        + (supabaseServiceRoleKey == null ? "(unset)" : "***")
+        + ", pollIntervalMs="
+        + pollInterval.toMillis()
+        + ", monitorIntervalMs="
+        + monitorInterval.toMillis()
+        + ", maxConcurrentJobs="
+        + maxConcurrentJobs
+        + ", shutdownTimeoutMs="
+        + shutdownTimeout.toMillis()
+        + ", healthCheckPort="
+        + healthCheckPort
+        + ", logLevel="
+        + logLevel
+        + ", jobLeaseMs="
+        + jobLease.toMillis()
+        + ", jobTimeoutMs="
+        + (jobTimeout == null ? 0 : jobTimeout.toMillis())
+        + ", schema="
+        + schema
+        + ", workerId="
+        + (workerId == null ? "(default)" : workerId)
+        + "]";
+  }
+
+  /**
+   * A missing or malformed setting. Its message is one line that names the setting, fit to print
+   * after {@code error: }; it never holds a secret. The CLI exits with code 2.
+   */
+  public static final class Invalid extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
+
+    /**
+     * Creates the exception.
+     *
+     * @param message one line naming the setting
+     */
+    public Invalid(String message) {
+      super(message);
+    }
+  }
+
+  /** Reads raw values, flags first, and turns bad ones into {@link Invalid}. */
+  private static final class Reader {
+    private final Map<String, String> env;
+    private final Map<String, String> flags;
+
+    Reader(Map<String, String> env, Map<String, String> flags) {
+      this.env = env;
+      this.flags = flags;
+    }
+
+    /** The raw value, or null when unset or blank. */
+    String raw(String name) {
+      String value = flags.get(name);
+      if (value == null || value.isBlank()) {
+        value = env.get(name);
+      }
+      return value == null || value.isBlank() ? null : value.strip();
+    }
+
+    /** The setting's name as the user gave it: the flag when a flag set it. */
+    String label(String name) {
+      String flag = flags.get(name);
+      if (flag != null && !flag.isBlank()) {
+        return definition(name).flag() + " (" + name + ")";
+      }
+      return name;
+    }
+
+    long integer(String name, long defaultValue, long min, long max) {
+      String value = raw(name);
+      if (value == null) {
+        return defaultValue;
+      }
+      long parsed;
+      try {
+        parsed = Long.parseLong(value.replace("_", ""));
+      } catch (NumberFormatException e) {
+        parsed = Long.MIN_VALUE;
+      }
+      if (parsed < min || parsed > max) {
+        throw new Invalid(
+            label(name)
+                + " must be an integer between "
+                + min
+                + " and "
+                + max
+                + ", was '"
+                + shorten(value)
+                + "'");
+      }
+      return parsed;
+    }
+
+    String logLevel() {
+      String value = raw(LOG_LEVEL);
+      if (value == null) {
+        return "info";
+      }
+      String lower = value.toLowerCase(Locale.ROOT);
+      if (lower.equals("warning")) {
+        return "warn";
+      }
+      if (!LEVELS.contains(lower)) {
+        throw new Invalid(
+            label(LOG_LEVEL)
+                + " must be one of "
+                + String.join(", ", LEVELS)
+                + ", was '"
+                + shorten(value)
+                + "'");
+      }
+      return lower;
+    }
+
+    String pattern(String name, String defaultValue, Pattern pattern, String what) {
+      String value = raw(name);
+      if (value == null) {
+        return defaultValue;
+      }
+      if (!pattern.matcher(value).matches()) {
+        throw new Invalid(label(name) + " must be " + what + ", was '" + shorten(value) + "'");
+      }
+      return value;
+    }
+
+    String databaseUrl() {
+      String value = raw(DATABASE_URL);
+      if (value == null) {
+        return null;
+      }
+      try {
+        ConnectionUrls.parse(value);
+      } catch (IllegalArgumentException e) {
+        // ConnectionUrls' messages redact the password already.
+        throw new Invalid(label(DATABASE_URL) + " is not usable: " + e.getMessage());
+      }
+      return value;
+    }
+
+    String supabaseUrl() {
+      String value = raw(SUPABASE_URL);
+      if (value == null) {
+        return null;
+      }
+      String problem = null;
+      try {
+        URI uri = new URI(value);
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        String host = uri.getHost();
+        if (!Set.of("https", "wss", "http", "ws").contains(scheme)) {
+          problem = "must start with https:// or wss://";
+        } else if (host == null || host.isEmpty()) {
+          problem = "must name a host";
+        } else if ((scheme.equals("http") || scheme.equals("ws"))
+            && !Set.of("localhost", "127.0.0.1", "[::1]", "::1").contains(host)) {
+          // The service-role key is sent with the connection: only over TLS, except locally.
+          problem = "must use https:// or wss:// (plain http:// is allowed only for localhost)";
+        }
+      } catch (URISyntaxException e) {
+        problem = "is not a URL";
+      }
+      if (problem != null) {
+        throw new Invalid(
+            label(SUPABASE_URL)
+                + " "
+                + problem
+                + ", was '"
+                + shorten(ConnectionUrls.redact(value))
+                + "'");
+      }
+      return value;
+    }
+
+    String secret(String name) {
+      String value = raw(name);
+      if (value == null) {
+        return null;
+      }
+      if (value.chars().anyMatch(Character::isWhitespace)) {
+        throw new Invalid(label(name) + " must not contain whitespace (value not shown)");
+      }
+      return value;
+    }
+
+    private static Definition definition(String name) {
+      return DEFINITIONS.stream().filter(d -> d.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    private static String shorten(String value) {
+      String oneLine = value.replaceAll("\\s+", " ");
+      return oneLine.length() > 60 ? oneLine.substring(0, 57) + "..." : oneLine;
+    }
+  }
+}

@@ -1,0 +1,67 @@
+package dev.mobvibe.queue.examples;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mobvibe.queue.PlanTier;
+import dev.mobvibe.queue.QueueMonitor;
+import dev.mobvibe.queue.QueueReport;
+import dev.mobvibe.queue.QueueStats;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** The {@code stats} command: the queue statistics once, as the seed's block or one JSON line. */
+@Command(
+    name = "stats",
+    mixinStandardHelpOptions = true,
+    description = "Prints the queue statistics once, with pending jobs per plan tier.")
+final class StatsCommand implements Callable<Integer> {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Mixin Cli.DatabaseOptions database = new Cli.DatabaseOptions();
+
+  @Option(names = "--json", description = "one machine-readable JSON line")
+  boolean json;
+
+  private final Cli cli;
+
+  StatsCommand(Cli cli) {
+    this.cli = cli;
+  }
+
+  @Override
+  public Integer call() throws JsonProcessingException {
+    try (Cli.Opened opened = cli.openQueue(database)) {
+      QueueReport report = QueueMonitor.builder(opened.queue()).build().checkNow();
+      cli.out().println(json ? JSON.writeValueAsString(toMap(report)) : report.format());
+    }
+    cli.out().flush();
+    return 0;
+  }
+
+  static Map<String, Object> toMap(QueueReport report) {
+    QueueStats s = report.stats();
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("pending", s.pendingCount());
+    m.put("processing", s.processingCount());
+    m.put("completed", s.completedCount());
+    m.put("failed", s.failedCount());
+    m.put("cancelled", s.cancelledCount());
+    m.put("delayed", s.delayedCount());
+    m.put("expiredLeases", s.expiredLeaseCount());
+    m.put("oldestPendingAgeSeconds", s.oldestPendingAge().toSeconds());
+    Map<String, Long> tiers = new LinkedHashMap<>();
+    for (PlanTier tier : new PlanTier[] {PlanTier.PRO, PlanTier.STARTER, PlanTier.FREE}) {
+      tiers.put(tier.name().toLowerCase(Locale.ROOT), s.pendingByTier().getOrDefault(tier, 0L));
+    }
+    m.put("pendingByTier", tiers);
+    m.put("health", report.health().name());
+    m.put("reasons", report.reasons());
+    m.put("at", report.at().toString());
+    return m;
+  }
+}

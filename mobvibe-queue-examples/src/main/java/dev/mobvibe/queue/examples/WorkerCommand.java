@@ -1,0 +1,521 @@
+package dev.mobvibe.queue.examples;
+
+import dev.mobvibe.queue.Job;
+import dev.mobvibe.queue.JobHandler;
+import dev.mobvibe.queue.JobListener;
+import dev.mobvibe.queue.JobProcessor;
+import dev.mobvibe.queue.JobQueue;
+import dev.mobvibe.queue.MigrationReport;
+import dev.mobvibe.queue.QueueMonitor;
+import dev.mobvibe.queue.QueueReport;
+import dev.mobvibe.queue.QueueStats;
+import dev.mobvibe.queue.micrometer.QueueMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code worker} command (also what runs with no command): a {@link JobProcessor} with the
+ * simulated coding session handler, a notifier, a {@link QueueMonitor} and the health endpoint,
+ * until SIGTERM/SIGINT (or {@code --max-jobs}, {@code --exit-when-idle}).
+ */
+@Command(
+    name = "worker",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs a worker: claims jobs (highest priority first), runs the simulated coding session"
+          + " handler, retries failures with backoff, serves GET /health and GET /metrics, and"
+          + " stops gracefully on SIGTERM/SIGINT.",
+      "Settings come from the environment (see the README); each flag below overrides its"
+          + " variable."
+    })
+final class WorkerCommand implements Callable<Integer> {
+  private static final Logger log = LoggerFactory.getLogger(WorkerCommand.class);
+
+  @Mixin Cli.DatabaseOptions database = new Cli.DatabaseOptions();
+
+  @Option(names = "--supabase-url", paramLabel = "URL", description = "overrides SUPABASE_URL")
+  String supabaseUrl;
+
+  @Option(
+      names = "--supabase-service-role-key",
+      paramLabel = "KEY",
+      description = "overrides SUPABASE_SERVICE_ROLE_KEY (prefer the variable)")
+  String supabaseKey;
+
+  @Option(
+      names = "--poll-interval-ms",
+      paramLabel = "MS",
+      description = "overrides POLL_INTERVAL_MS: claim at least this often (default 10000)")
+  String pollIntervalMs;
+
+  @Option(
+      names = "--monitor-interval-ms",
+      paramLabel = "MS",
+      description = "overrides MONITOR_INTERVAL_MS: statistics log interval (default 30000)")
+  String monitorIntervalMs;
+
+  @Option(
+      names = {"--max-concurrent-jobs", "--concurrency"},
+      paramLabel = "N",
+      description = "overrides MAX_CONCURRENT_JOBS: jobs run at once (default 10)")
+  String maxConcurrentJobs;
+
+  @Option(
+      names = "--shutdown-timeout-ms",
+      paramLabel = "MS",
+      description =
+          "overrides SHUTDOWN_TIMEOUT_MS: time for running jobs to finish on SIGTERM (default 30000)")
+  String shutdownTimeoutMs;
+
+  @Option(
+      names = "--health-check-port",
+      paramLabel = "PORT",
+      description =
+          "overrides HEALTH_CHECK_PORT: port of /health and /metrics (default 8080; 0: any free port)")
+  String healthCheckPort;
+
+  @Option(
+      names = "--job-lease-ms",
+      paramLabel = "MS",
+      description = "overrides JOB_LEASE_MS: lease on claimed jobs (default 60000)")
+  String jobLeaseMs;
+
+  @Option(
+      names = "--job-timeout-ms",
+      paramLabel = "MS",
+      description = "overrides JOB_TIMEOUT_MS: longest attempt (default 1800000; 0: no limit)")
+  String jobTimeoutMs;
+
+  @Option(
+      names = "--worker-id",
+      paramLabel = "ID",
+      description = "overrides WORKER_ID: the lease owner name (default host-pid-random)")
+  String workerId;
+
+  @Option(
+      names = "--notifier",
+      paramLabel = "KIND",
+      description =
+          "pg (LISTEN/NOTIFY), supabase (Realtime) or poll; default pg when the database"
+              + " accepts LISTEN, else supabase when SUPABASE_URL is set, else poll")
+  String notifier;
+
+  @Option(
+      names = "--work-ms",
+      paramLabel = "MS",
+      description = "how long each simulated session works (default ${DEFAULT-VALUE})")
+  long workMs = SimulatedCodingSession.DEFAULT_WORK.toMillis();
+
+  @Option(
+      names = "--fail-rate",
+      paramLabel = "SHARE",
+      description = "share of attempts that fail, 0 to 1 (default ${DEFAULT-VALUE})")
+  double failRate;
+
+  @Option(
+      names = "--max-jobs",
+      paramLabel = "N",
+      description = "stop after N jobs finished (completed or dead-lettered)")
+  Long maxJobs;
+
+  @Option(
+      names = "--exit-when-idle",
+      description = "stop once no job is pending (due or delayed) or processing")
+  boolean exitWhenIdle;
+
+  @Option(names = "--no-migrate", description = "do not apply schema migrations at start")
+  boolean noMigrate;
+
+  private final Cli cli;
+  private final CountDownLatch stopRequested = new CountDownLatch(1);
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private final CountDownLatch ready = new CountDownLatch(1);
+  private volatile HealthServer health;
+  private volatile JobProcessor processor;
+  private volatile Thread hook;
+
+  WorkerCommand(Cli cli) {
+    this.cli = cli;
+  }
+
+  private Map<String, String> flags() {
+    Map<String, String> flags = database.flags();
+    Cli.put(flags, Settings.SUPABASE_URL, supabaseUrl);
+    Cli.put(flags, Settings.SUPABASE_SERVICE_ROLE_KEY, supabaseKey);
+    Cli.put(flags, Settings.POLL_INTERVAL_MS, pollIntervalMs);
+    Cli.put(flags, Settings.MONITOR_INTERVAL_MS, monitorIntervalMs);
+    Cli.put(flags, Settings.MAX_CONCURRENT_JOBS, maxConcurrentJobs);
+    Cli.put(flags, Settings.SHUTDOWN_TIMEOUT_MS, shutdownTimeoutMs);
+    Cli.put(flags, Settings.HEALTH_CHECK_PORT, healthCheckPort);
+    Cli.put(flags, Settings.JOB_LEASE_MS, jobLeaseMs);
+    Cli.put(flags, Settings.JOB_TIMEOUT_MS, jobTimeoutMs);
+    Cli.put(flags, Settings.WORKER_ID, workerId);
+    return flags;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    if (workMs < 0) {
+      throw new CliException(2, "--work-ms must not be negative, was " + workMs);
+    }
+    if (!(failRate >= 0 && failRate <= 1)) {
+      throw new CliException(2, "--fail-rate must be between 0 and 1, was " + failRate);
+    }
+    if (maxJobs != null && maxJobs < 1) {
+      throw new CliException(2, "--max-jobs must be at least 1, was " + maxJobs);
+    }
+    Settings settings = cli.settings(flags());
+    installHook(settings.shutdownTimeout());
+    try {
+      return run(settings, new SimulatedCodingSession(Duration.ofMillis(workMs), failRate));
+    } finally {
+      stopped.countDown();
+      removeHook();
+    }
+  }
+
+  private int run(Settings settings, JobHandler handler) throws InterruptedException {
+    log.info("settings: {}", settings);
+    try (Database db = Database.open(settings, cli.env(), true);
+        JobQueue queue =
+            db.queueBuilder()
+                .schema(settings.schema())
+                .pollInterval(settings.pollInterval())
+                .build()) {
+      log.info("database: {}", db.description());
+      if (!noMigrate) {
+        MigrationReport m = queue.migrate();
+        log.info(
+            "schema {}: version {}{}",
+            m.schema(),
+            m.toVersion(),
+            m.applied().isEmpty() ? " (up to date)" : ", applied " + m.applied());
+      }
+      Notifiers.Choice choice = Notifiers.choose(notifier, db, settings);
+      log.info("notifier: {} ({})", choice.kind(), choice.why());
+      PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      new JvmMemoryMetrics().bindTo(registry);
+      new JvmThreadMetrics().bindTo(registry);
+      new ProcessorMetrics().bindTo(registry);
+      new UptimeMetrics().bindTo(registry);
+      AtomicLong finished = new AtomicLong();
+      try (QueueMetrics metrics = new QueueMetrics(registry)) {
+        JobProcessor.Builder builder =
+            JobProcessor.builder(queue, handler)
+                .concurrency(settings.maxConcurrentJobs())
+                .pollInterval(settings.pollInterval())
+                .leaseDuration(settings.jobLease())
+                .shutdownTimeout(settings.shutdownTimeout())
+                .notifier(choice.notifier())
+                .listener(metrics)
+                .listener(new FinishCounter(finished));
+        settings.jobTimeout().ifPresentOrElse(builder::jobTimeout, builder::noJobTimeout);
+        settings.workerId().ifPresent(builder::workerId);
+        JobProcessor p = builder.build();
+        processor = p;
+        metrics.bindProcessor(p);
+        if (choice.notifier() != null) {
+          metrics.bindNotifier(choice.notifier());
+        }
+        Probe probe = new Probe(queue.dataSource());
+        QueueMonitor monitor = QueueMonitor.builder(queue).onReport(metrics::update).build();
+        HealthServer server =
+            HealthServer.start(
+                settings.healthCheckPort(),
+                () -> health(p, choice, monitor, probe),
+                () -> {
+                  probe.stats(queue).ifPresent(metrics::update);
+                  return registry.scrape();
+                });
+        health = server;
+        try {
+          p.start();
+          monitor.startMonitoring(settings.monitorInterval());
+          log.info(
+              "worker {} ready: health on http://localhost:{}/health, metrics on /metrics",
+              p.workerId(),
+              server.port());
+          ready.countDown();
+          awaitStop(p, queue, finished, settings.pollInterval());
+          log.info("worker {} stopping", p.workerId());
+        } finally {
+          p.stop();
+          monitor.close();
+          server.close();
+          if (choice.notifier() != null) {
+            choice.notifier().close();
+          }
+          probe.close();
+        }
+      } finally {
+        registry.close();
+      }
+      return 0;
+    }
+  }
+
+  private void awaitStop(JobProcessor p, JobQueue queue, AtomicLong finished, Duration poll)
+      throws InterruptedException {
+    long checkMillis = Math.max(20, Math.min(500, poll.toMillis()));
+    while (!stopRequested.await(checkMillis, TimeUnit.MILLISECONDS)) {
+      if (maxJobs != null && finished.get() >= maxJobs) {
+        log.info("{} jobs finished (--max-jobs {})", finished.get(), maxJobs);
+        return;
+      }
+      if (exitWhenIdle && p.runningJobs() == 0) {
+        try {
+          QueueStats s = queue.getQueueStats();
+          if (s.pendingCount() == 0 && s.processingCount() == 0 && p.runningJobs() == 0) {
+            log.info("queue idle (--exit-when-idle)");
+            return;
+          }
+        } catch (RuntimeException e) {
+          log.warn("cannot read the queue statistics: {}", e.getMessage());
+        }
+      }
+    }
+  }
+
+  private static HealthServer.Health health(
+      JobProcessor p, Notifiers.Choice choice, QueueMonitor monitor, Probe probe) {
+    Optional<String> dbProblem = probe.problem();
+    JobProcessor.State state = p.state();
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("workerId", p.workerId());
+    boolean running = state == JobProcessor.State.RUNNING;
+    body.put(
+        "status",
+        dbProblem.isPresent() ? "database_unreachable" : state.name().toLowerCase(Locale.ROOT));
+    body.put("database", dbProblem.isPresent() ? "down" : "up");
+    dbProblem.ifPresent(problem -> body.put("databaseError", problem));
+    body.put("runningJobs", p.runningJobs());
+    body.put("concurrency", p.concurrency());
+    body.put("notifier", choice.kind());
+    body.put(
+        "notifierState", choice.notifier() == null ? "POLLING" : choice.notifier().state().name());
+    body.put("lastSuccessfulPoll", p.lastSuccessfulClaim().map(Instant::toString).orElse(null));
+    Optional<QueueReport> report = monitor.lastReport();
+    body.put("queueHealth", report.map(r -> r.health().name()).orElse("UNKNOWN"));
+    body.put("queueHealthReasons", report.map(QueueReport::reasons).orElse(List.of()));
+    report.ifPresent(
+        r -> {
+          Map<String, Object> q = new LinkedHashMap<>();
+          q.put("pending", r.stats().pendingCount());
+          q.put("processing", r.stats().processingCount());
+          q.put("completed", r.stats().completedCount());
+          q.put("failed", r.stats().failedCount());
+          q.put("at", r.at().toString());
+          body.put("queue", q);
+        });
+    return new HealthServer.Health(running && dbProblem.isEmpty(), body);
+  }
+
+  /** Counts jobs that reached a final outcome, for {@code --max-jobs}. */
+  private static final class FinishCounter implements JobListener {
+    private final AtomicLong finished;
+
+    FinishCounter(AtomicLong finished) {
+      this.finished = finished;
+    }
+
+    @Override
+    public void onJobSucceeded(Job job, Duration runTime) {
+      finished.incrementAndGet();
+    }
+
+    @Override
+    public void onJobDeadLettered(Job job, Throwable error, Duration runTime) {
+      finished.incrementAndGet();
+    }
+  }
+
+  /**
+   * Asks a running worker to stop gracefully, as SIGTERM does. For tests and embedding.
+   *
+   * @return this
+   */
+  WorkerCommand requestStop() {
+    stopRequested.countDown();
+    return this;
+  }
+
+  /**
+   * Waits until the worker is ready (processor started, health endpoint up).
+   *
+   * @param timeout how long to wait
+   * @return true when ready
+   * @throws InterruptedException if interrupted
+   */
+  boolean awaitReady(Duration timeout) throws InterruptedException {
+    return ready.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * The health endpoint's port, once ready.
+   *
+   * @return the port
+   */
+  int healthPort() {
+    return health.port();
+  }
+
+  /**
+   * The running processor, once ready.
+   *
+   * @return the processor
+   */
+  JobProcessor processor() {
+    return processor;
+  }
+
+  private void installHook(Duration shutdownTimeout) {
+    if (!cli.ownsJvm()) {
+      return;
+    }
+    Thread t =
+        new Thread(
+            () -> {
+              log.info("signal received: stopping gracefully (SHUTDOWN_TIMEOUT_MS)");
+              stopRequested.countDown();
+              boolean clean;
+              try {
+                // The processor's own timeout bounds the stop; the margin covers the final flush.
+                clean = stopped.await(shutdownTimeout.toMillis() + 20_000, TimeUnit.MILLISECONDS);
+              } catch (InterruptedException e) {
+                clean = false;
+              }
+              if (!clean) {
+                log.warn("worker did not stop in time; exiting anyway");
+              }
+              cli.out().flush();
+              cli.err().flush();
+              Logging.stop();
+              // A JVM ended by a signal exits 128+signal; a graceful stop reports success.
+              Runtime.getRuntime().halt(clean ? 0 : 1);
+            },
+            "mobvibe-shutdown");
+    Runtime.getRuntime().addShutdownHook(t);
+    hook = t;
+  }
+
+  private void removeHook() {
+    Thread t = hook;
+    if (t != null) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(t);
+      } catch (IllegalStateException e) {
+        // shutting down: the hook is running and will halt
+      }
+    }
+  }
+
+  /**
+   * Checks the database for {@code /health} and refreshes statistics for {@code /metrics}, each
+   * with a short timeout, on one daemon thread, so a dead database answers 503 quickly instead of
+   * hanging the endpoint.
+   */
+  static final class Probe implements AutoCloseable {
+    private static final long TIMEOUT_MILLIS = 2_000;
+    private static final long CACHE_MILLIS = 1_000;
+
+    private final DataSource dataSource;
+    private final ExecutorService executor =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "mobvibe-health-probe");
+              t.setDaemon(true);
+              return t;
+            });
+    private CompletableFuture<Optional<String>> inFlight;
+    private long checkedAt;
+    private Optional<String> last = Optional.of("not checked yet");
+
+    Probe(DataSource dataSource) {
+      this.dataSource = dataSource;
+    }
+
+    /** Why the database is unreachable, or empty when a {@code SELECT 1} succeeds. */
+    synchronized Optional<String> problem() {
+      long now = System.nanoTime();
+      if (inFlight == null && now - checkedAt < TimeUnit.MILLISECONDS.toNanos(CACHE_MILLIS)) {
+        return last;
+      }
+      if (inFlight == null) {
+        inFlight = CompletableFuture.supplyAsync(this::selectOne, executor);
+      }
+      try {
+        last = inFlight.get(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+        inFlight = null;
+      } catch (TimeoutException e) {
+        last = Optional.of("no answer within " + TIMEOUT_MILLIS + " ms");
+      } catch (ExecutionException e) {
+        last = Optional.of(String.valueOf(e.getCause()));
+        inFlight = null;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        last = Optional.of("interrupted");
+      }
+      checkedAt = System.nanoTime();
+      return last;
+    }
+
+    private Optional<String> selectOne() {
+      try (Connection c = dataSource.getConnection();
+          Statement st = c.createStatement()) {
+        st.setQueryTimeout(2);
+        st.execute("SELECT 1");
+        return Optional.empty();
+      } catch (SQLException e) {
+        return Optional.of(e.getMessage());
+      }
+    }
+
+    /** Fresh statistics, or empty when they cannot be read quickly. */
+    Optional<QueueStats> stats(JobQueue queue) {
+      try {
+        return Optional.of(
+            CompletableFuture.supplyAsync(queue::getQueueStats, executor)
+                .get(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS));
+      } catch (TimeoutException | ExecutionException e) {
+        return Optional.empty();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return Optional.empty();
+      }
+    }
+
+    @Override
+    public void close() {
+      executor.shutdownNow();
+    }
+  }
+}

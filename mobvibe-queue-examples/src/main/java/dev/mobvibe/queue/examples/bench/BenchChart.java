@@ -1,0 +1,96 @@
+package dev.mobvibe.queue.examples.bench;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import javax.imageio.ImageIO;
+
+/** Draws the drain throughput and pickup latency of a {@link BenchResult} as a PNG, headless. */
+public final class BenchChart {
+  private static final int WIDTH = 960;
+  private static final int HEIGHT = 420;
+
+  private BenchChart() {}
+
+  /**
+   * Writes the chart.
+   *
+   * @param result the results
+   * @param file the PNG to write
+   * @throws IOException if the file cannot be written
+   */
+  public static void write(BenchResult result, Path file) throws IOException {
+    System.setProperty("java.awt.headless", "true");
+    BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = image.createGraphics();
+    g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+    g.setColor(Color.WHITE);
+    g.fillRect(0, 0, WIDTH, HEIGHT);
+
+    List<String> labels = new ArrayList<>();
+    List<Double> values = new ArrayList<>();
+    for (BenchResult.Drain d : result.drains()) {
+      labels.add("B1 c" + d.concurrency());
+      values.add(d.median());
+    }
+    labels.add("L bare SQL");
+    values.add(result.limit());
+    panel(g, 20, "Drain throughput (jobs/s)", labels, values, "%.0f", new Color(0x3B82F6));
+
+    if (result.pickup() != null) {
+      BenchResult.Pickup p = result.pickup();
+      panel(
+          g,
+          WIDTH / 2 + 10,
+          "Pickup latency (ms)",
+          List.of("p50", "p95", "p99", "max"),
+          List.of(p.p50Millis(), p.p95Millis(), p.p99Millis(), p.maxMillis()),
+          "%.2f",
+          new Color(0x10B981));
+    }
+    g.dispose();
+    ImageIO.write(image, "png", file.toFile());
+  }
+
+  private static void panel(
+      Graphics2D g,
+      int left,
+      String title,
+      List<String> labels,
+      List<Double> values,
+      String format,
+      Color color) {
+    int width = WIDTH / 2 - 40;
+    int top = 50;
+    int bottom = HEIGHT - 50;
+    g.setColor(Color.BLACK);
+    g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
+    g.drawString(title, left + 10, 30);
+    double max = values.stream().mapToDouble(Double::doubleValue).max().orElse(1);
+    if (max <= 0) {
+      max = 1;
+    }
+    int slot = width / Math.max(1, values.size());
+    g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
+    for (int i = 0; i < values.size(); i++) {
+      int barHeight = (int) ((bottom - top - 20) * values.get(i) / max);
+      int x = left + 10 + i * slot + slot / 6;
+      int barWidth = slot * 2 / 3;
+      g.setColor(labels.get(i).startsWith("L ") ? Color.GRAY : color);
+      g.fillRect(x, bottom - barHeight, barWidth, barHeight);
+      g.setColor(Color.BLACK);
+      g.drawString(String.format(Locale.ROOT, format, values.get(i)), x, bottom - barHeight - 5);
+      g.drawString(labels.get(i), x, bottom + 18);
+    }
+    g.setStroke(new BasicStroke(1));
+    g.drawLine(left + 5, bottom, left + width, bottom);
+  }
+}

@@ -1,0 +1,132 @@
+package dev.mobvibe.queue.examples.bench;
+
+import dev.mobvibe.queue.internal.ConnectionUrls;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** The {@code bench} command: runs {@link Benchmark} and prints a table and one JSON line. */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Measures drain throughput (B1), pickup latency (B2), memory (B3), enqueue rate (B4),"
+          + " the bare-SQL limit (L) and the idle cost, in a scratch database it creates and drops.",
+      "Uses DATABASE_URL (a database whose user may create databases), else 127.0.0.1:5432 as"
+          + " user postgres (password from PGPASSWORD)."
+    })
+public final class BenchCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--jobs", description = "B1 jobs per run (default ${DEFAULT-VALUE})")
+  int jobs = 20_000;
+
+  @Option(
+      names = "--concurrency",
+      split = ",",
+      description = "B1 concurrencies (default ${DEFAULT-VALUE})")
+  List<Integer> concurrencies = List.of(10, 50);
+
+  @Option(
+      names = "--runs",
+      description = "B1 runs per concurrency, median (default ${DEFAULT-VALUE})")
+  int runs = 3;
+
+  @Option(names = "--pickup-jobs", description = "B2 jobs (default ${DEFAULT-VALUE})")
+  int pickupJobs = 500;
+
+  @Option(names = "--pickup-rate", description = "B2 inserts per second (default ${DEFAULT-VALUE})")
+  int pickupRate = 100;
+
+  @Option(names = "--enqueue-jobs", description = "B4 batch rows (default ${DEFAULT-VALUE})")
+  int enqueueJobs = 20_000;
+
+  @Option(
+      names = "--no-sessions",
+      description = "B1 worker without session tracking (trackSessions=false)")
+  boolean noSessions;
+
+  @Option(
+      names = "--prefetch",
+      description = "B1 worker fixed prefetch, 0 to 1000 (default: the processor's auto prefetch)")
+  int prefetch = -1;
+
+  @Option(names = "--no-pickup", description = "skip B2")
+  boolean noPickup;
+
+  @Option(names = "--json-out", description = "also write the JSON line to this file")
+  Path jsonOut;
+
+  @Option(names = "--chart", description = "also draw drain and pickup charts to this PNG")
+  Path chart;
+
+  private final Map<String, String> env;
+  private final Benchmark.NotifierFactory notifierFactory;
+
+  /**
+   * Creates the command.
+   *
+   * @param env the environment to read DATABASE_URL from
+   * @param notifierFactory the LISTEN/NOTIFY notifier used by B2
+   */
+  public BenchCommand(Map<String, String> env, Benchmark.NotifierFactory notifierFactory) {
+    this.env = env;
+    this.notifierFactory = notifierFactory;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    String url = env.getOrDefault("DATABASE_URL", "");
+    String jdbcUrl;
+    String user;
+    String password;
+    if (url.isBlank()) {
+      jdbcUrl = "jdbc:postgresql://127.0.0.1:5432/postgres";
+      user = "postgres";
+      String pgPassword = env.get("PGPASSWORD");
+      password = pgPassword == null || pgPassword.isEmpty() ? null : pgPassword;
+    } else {
+      ConnectionUrls.Parsed parsed = ConnectionUrls.parse(url);
+      jdbcUrl = parsed.jdbcUrl();
+      user = parsed.user();
+      password = parsed.password();
+    }
+    var out = spec.commandLine().getOut();
+    Benchmark.Options options =
+        new Benchmark.Options(
+            jdbcUrl,
+            user,
+            password,
+            jobs,
+            concurrencies,
+            runs,
+            pickupJobs,
+            pickupRate,
+            enqueueJobs,
+            !noSessions,
+            prefetch,
+            noPickup ? null : notifierFactory);
+    var printer = new java.io.PrintStream(System.err, true, StandardCharsets.UTF_8); // progress
+    printer.println("bench against " + ConnectionUrls.redact(jdbcUrl));
+    BenchResult result = new Benchmark(options, printer).run();
+    out.println();
+    out.print(result.table());
+    out.println(result.json());
+    out.flush();
+    if (jsonOut != null) {
+      Files.writeString(jsonOut, result.json() + "\n", StandardCharsets.UTF_8);
+    }
+    if (chart != null) {
+      BenchChart.write(result, chart);
+    }
+    return 0;
+  }
+}

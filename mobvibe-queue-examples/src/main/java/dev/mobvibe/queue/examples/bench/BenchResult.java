@@ -1,0 +1,216 @@
+package dev.mobvibe.queue.examples.bench;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * What {@link Benchmark#run()} measured: a table for people and one JSON line for machines.
+ *
+ * @param machine facts about the machine, JVM and server
+ * @param limit L: bare SQL jobs/s
+ * @param drains B1 per concurrency, with B3 memory of the same runs
+ * @param pickup B2, or null when skipped
+ * @param enqueue B4
+ * @param idle the idle cost
+ * @param trackSessions whether the B1 worker tracked sessions
+ * @param prefetch the B1 worker's fixed prefetch, or -1 for auto
+ * @param jobs N of B1
+ */
+public record BenchResult(
+    Map<String, Object> machine,
+    double limit,
+    List<Drain> drains,
+    Pickup pickup,
+    Enqueue enqueue,
+    Idle idle,
+    boolean trackSessions,
+    int prefetch,
+    int jobs) {
+
+  /**
+   * B1 and B3 at one concurrency.
+   *
+   * @param concurrency handler slots
+   * @param runs jobs/s of each run
+   * @param median the median of the runs
+   * @param ratioToLimit median / L
+   * @param peakRssBytes peak RSS of each run
+   * @param peakHeapBytes peak heap of each run
+   */
+  public record Drain(
+      int concurrency,
+      List<Double> runs,
+      double median,
+      double ratioToLimit,
+      List<Long> peakRssBytes,
+      List<Long> peakHeapBytes) {}
+
+  /**
+   * B2.
+   *
+   * @param jobs jobs inserted
+   * @param ratePerSecond insert rate
+   * @param p50Millis median latency
+   * @param p95Millis 95th percentile
+   * @param p99Millis 99th percentile
+   * @param maxMillis the largest
+   */
+  public record Pickup(
+      int jobs,
+      int ratePerSecond,
+      double p50Millis,
+      double p95Millis,
+      double p99Millis,
+      double maxMillis) {}
+
+  /**
+   * B4.
+   *
+   * @param singlePerSecond {@code JobQueue.enqueue} rows/s
+   * @param bareSinglePerSecond bare JDBC insert rows/s of the same row
+   * @param batchPerSecond {@code JobQueue.enqueueAll} (1,000 per call) rows/s
+   */
+  public record Enqueue(
+      double singlePerSecond, double bareSinglePerSecond, double batchPerSecond) {}
+
+  /**
+   * The idle cost.
+   *
+   * @param pollMillis the poll interval used
+   * @param intervals how many intervals were watched
+   * @param statements statements run in that window
+   * @param perInterval statements per poll interval
+   */
+  public record Idle(long pollMillis, int intervals, long statements, double perInterval) {}
+
+  /**
+   * Formats the results as a table.
+   *
+   * @return the table
+   */
+  public String table() {
+    StringBuilder b = new StringBuilder();
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "%-34s %14s\n",
+            "measure (N="
+                + jobs
+                + ", sessions "
+                + (trackSessions ? "on" : "off")
+                + ", prefetch "
+                + (prefetch < 0 ? "auto" : prefetch)
+                + ")",
+            "result"));
+    b.append("-".repeat(49)).append('\n');
+    row(b, "L   bare SQL claim+complete", String.format(Locale.ROOT, "%.0f jobs/s", limit));
+    for (Drain d : drains) {
+      row(
+          b,
+          "B1  drain, concurrency " + d.concurrency(),
+          String.format(Locale.ROOT, "%.0f jobs/s", d.median()));
+      row(b, "    B1 / L", String.format(Locale.ROOT, "%.0f%%", d.ratioToLimit() * 100));
+      row(
+          b,
+          "B3  peak RSS / heap, c" + d.concurrency(),
+          String.format(
+              Locale.ROOT,
+              "%d / %d MB",
+              d.peakRssBytes().stream().mapToLong(Long::longValue).max().orElse(0) >> 20,
+              d.peakHeapBytes().stream().mapToLong(Long::longValue).max().orElse(0) >> 20));
+      row(
+          b,
+          "    peak RSS run by run, MB",
+          String.join(" ", d.peakRssBytes().stream().map(r -> String.valueOf(r >> 20)).toList()));
+    }
+    if (pickup != null) {
+      row(b, "B2  pickup p50", String.format(Locale.ROOT, "%.2f ms", pickup.p50Millis()));
+      row(b, "    pickup p95", String.format(Locale.ROOT, "%.2f ms", pickup.p95Millis()));
+      row(b, "    pickup p99", String.format(Locale.ROOT, "%.2f ms", pickup.p99Millis()));
+      row(b, "    pickup max", String.format(Locale.ROOT, "%.2f ms", pickup.maxMillis()));
+    }
+    row(b, "B4  enqueue single", String.format(Locale.ROOT, "%.0f /s", enqueue.singlePerSecond()));
+    row(
+        b,
+        "    bare JDBC insert",
+        String.format(Locale.ROOT, "%.0f /s", enqueue.bareSinglePerSecond()));
+    row(b, "    enqueue batch", String.format(Locale.ROOT, "%.0f /s", enqueue.batchPerSecond()));
+    row(
+        b,
+        "Idle statements / poll interval",
+        String.format(Locale.ROOT, "%.2f", idle.perInterval()));
+    return b.toString();
+  }
+
+  private static void row(StringBuilder b, String name, String value) {
+    b.append(String.format(Locale.ROOT, "%-34s %14s\n", name, value));
+  }
+
+  /**
+   * Formats the results as one JSON line.
+   *
+   * @return the JSON
+   */
+  public String json() {
+    try {
+      return new ObjectMapper().writeValueAsString(this);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot serialize bench results", e);
+    }
+  }
+
+  /** Collects results while the benchmark runs. */
+  static final class Builder {
+    Map<String, Object> machine = Map.of();
+    double limit;
+    final List<Drain> drains = new ArrayList<>();
+    Pickup pickup;
+    Enqueue enqueue;
+    Idle idle;
+
+    void machine(Map<String, Object> machine) {
+      this.machine = new LinkedHashMap<>(machine);
+    }
+
+    void limit(double limit) {
+      this.limit = limit;
+    }
+
+    void drain(int concurrency, List<Double> runs, List<Long> rss, List<Long> heap) {
+      List<Double> sorted = new ArrayList<>(runs);
+      sorted.sort(Double::compare);
+      double median = sorted.get(sorted.size() / 2);
+      drains.add(new Drain(concurrency, runs, median, median / limit, rss, heap));
+    }
+
+    void pickup(Pickup pickup) {
+      this.pickup = pickup;
+    }
+
+    void enqueue(double single, double bare, double batch) {
+      this.enqueue = new Enqueue(single, bare, batch);
+    }
+
+    void idle(Idle idle) {
+      this.idle = idle;
+    }
+
+    BenchResult build(Benchmark.Options options) {
+      return new BenchResult(
+          machine,
+          limit,
+          drains,
+          pickup,
+          enqueue,
+          idle,
+          options.trackSessions(),
+          options.prefetch(),
+          options.jobs());
+    }
+  }
+}

@@ -1,0 +1,126 @@
+package dev.mobvibe.queue.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mobvibe.queue.JobQueue;
+import dev.mobvibe.queue.NewJob;
+import dev.mobvibe.queue.PlanTier;
+import dev.mobvibe.queue.testing.TestDatabase;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** {@code GET /health} and {@code GET /metrics} of a running worker, over HTTP. */
+class HealthEndpointTest {
+  @RegisterExtension static final TestDatabase db = new TestDatabase();
+
+  private static final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  private static HttpResponse<String> get(String url) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void healthAndMetricsShowTheWorkersRealFigures() throws Exception {
+    JobQueue queue = db.migratedQueue();
+    try (BackgroundWorker worker =
+        BackgroundWorker.start(
+            CliRunner.env(db), "--work-ms", "30", "--worker-id", "health-test")) {
+      HttpResponse<String> first = get(worker.url("/health"));
+      assertThat(first.statusCode()).isEqualTo(200);
+      assertThat(first.headers().firstValue("Content-Type")).contains("application/json");
+
+      for (PlanTier tier : new PlanTier[] {PlanTier.PRO, PlanTier.PRO, PlanTier.FREE}) {
+        queue.enqueue(NewJob.builder("Health check job").tier(tier).build());
+      }
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> queue.getQueueStats().completedCount() == 3);
+      // The monitor (every 100 ms) has read the statistics after the jobs completed.
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () -> {
+                JsonNode h = new ObjectMapper().readTree(get(worker.url("/health")).body());
+                assertThat(h.get("queue").get("completed").asLong()).isEqualTo(3);
+              });
+
+      HttpResponse<String> health = get(worker.url("/health"));
+      assertThat(health.statusCode()).isEqualTo(200);
+      JsonNode json = new ObjectMapper().readTree(health.body());
+      assertThat(json.get("workerId").asText()).isEqualTo("health-test");
+      assertThat(json.get("status").asText()).isEqualTo("running");
+      assertThat(json.get("database").asText()).isEqualTo("up");
+      assertThat(json.get("runningJobs").asInt()).isZero();
+      assertThat(json.get("notifier").asText()).isEqualTo("pg"); // the database accepts LISTEN
+      assertThat(json.get("notifierState").asText()).isEqualTo("LISTENING");
+      assertThat(json.get("lastSuccessfulPoll").asText()).matches("\\d{4}-\\d\\d-\\d\\dT.*Z");
+      assertThat(json.get("queueHealth").asText()).isEqualTo("HEALTHY");
+
+      HttpResponse<String> metrics = get(worker.url("/metrics"));
+      assertThat(metrics.statusCode()).isEqualTo(200);
+      assertThat(metrics.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain");
+      String text = metrics.body();
+      assertThat(text)
+          .contains("mobvibe_jobs_started_total{tier=\"pro\"} 2.0")
+          .contains("mobvibe_jobs_succeeded_total{tier=\"pro\"} 2.0")
+          .contains("mobvibe_jobs_succeeded_total{tier=\"free\"} 1.0")
+          .contains("mobvibe_jobs_dead_lettered_total{tier=\"free\"} 0.0")
+          .contains("mobvibe_jobs_lost_total{tier=\"pro\"} 0.0")
+          .contains("mobvibe_job_duration_seconds_bucket{outcome=\"succeeded\",tier=\"pro\",le=")
+          .contains("mobvibe_job_duration_seconds_count{outcome=\"succeeded\",tier=\"pro\"} 2")
+          .contains("mobvibe_job_claim_to_start_seconds_bucket{tier=\"free\",le=")
+          .contains("mobvibe_queue_jobs{status=\"completed\"} 3.0")
+          .contains("mobvibe_queue_jobs{status=\"pending\"} 0.0")
+          .contains("mobvibe_queue_pending{tier=\"pro\"} 0.0")
+          .contains("mobvibe_worker_running_jobs 0.0")
+          .contains("mobvibe_worker_concurrency 10.0");
+      assertThat(text)
+          .contains("mobvibe_notifier_state{state=\"listening\"} 1.0")
+          .contains("mobvibe_notifier_reconnects_total 0.0")
+          .contains("jvm_memory_used_bytes");
+      assertThat(get(worker.url("/nothing")).statusCode()).isEqualTo(404);
+
+      // Cut the listener's connection: the notifier reconnects and the metric counts it.
+      db.execute(
+          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+              + " WHERE application_name = 'mobvibe-worker-listener' AND datname = current_database()");
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(
+              () ->
+                  assertThat(get(worker.url("/metrics")).body())
+                      .contains("mobvibe_notifier_reconnects_total 1.0"));
+    }
+  }
+
+  @Test
+  void healthAnswers503WhenTheDatabaseIsUnreachable() throws Exception {
+    Map<String, String> env = new HashMap<>(CliRunner.env(db));
+    // Nothing listens on port 1: every connection attempt fails.
+    env.put("DATABASE_URL", "postgresql://nobody:secret-pw@127.0.0.1:1/nothing");
+    try (BackgroundWorker worker =
+        BackgroundWorker.start(
+            env, "--no-migrate", "--notifier", "poll", "--shutdown-timeout-ms", "0")) {
+      HttpResponse<String> health = get(worker.url("/health"));
+      assertThat(health.statusCode()).isEqualTo(503);
+      JsonNode json = new ObjectMapper().readTree(health.body());
+      assertThat(json.get("database").asText()).isEqualTo("down");
+      assertThat(json.get("status").asText()).isEqualTo("database_unreachable");
+      assertThat(health.body()).doesNotContain("secret-pw");
+      assertThat(get(worker.url("/metrics")).statusCode()).isEqualTo(200);
+    }
+  }
+}
