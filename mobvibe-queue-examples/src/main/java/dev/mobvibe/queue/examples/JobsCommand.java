@@ -6,6 +6,7 @@ import dev.mobvibe.queue.JobNotFoundException;
 import dev.mobvibe.queue.JobQueue;
 import dev.mobvibe.queue.JobStatus;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Locale;
@@ -20,8 +21,8 @@ import picocli.CommandLine.Parameters;
 /**
  * The {@code jobs} command: lists recent jobs; {@code jobs show ID} shows one with its error
  * history; {@code jobs replay ID} returns a dead-lettered job to pending; {@code jobs cancel ID}
- * cancels a pending or processing one. Exit code 1 when a job is missing or not in a state the
- * action applies to.
+ * cancels a pending or processing one; {@code jobs prune --older-than AGE} deletes old completed
+ * and cancelled jobs. Exit code 1 when a job is missing or not in a state the action applies to.
  */
 @Command(
     name = "jobs",
@@ -29,7 +30,7 @@ import picocli.CommandLine.Parameters;
     description = {
       "Lists the most recent jobs, newest first.",
       "Subcommands: show ID (with its error history), replay ID (a dead-lettered job back to"
-          + " pending), cancel ID."
+          + " pending), cancel ID, prune --older-than AGE."
     })
 final class JobsCommand implements Callable<Integer> {
 
@@ -63,7 +64,8 @@ final class JobsCommand implements Callable<Integer> {
     return new CommandLine(new JobsCommand(cli))
         .addSubcommand(new Show(cli))
         .addSubcommand(new Replay(cli))
-        .addSubcommand(new Cancel(cli));
+        .addSubcommand(new Cancel(cli))
+        .addSubcommand(new Prune(cli));
   }
 
   @Override
@@ -265,6 +267,43 @@ final class JobsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
       return act(cli, database, id, "cancelled", "pending or processing", JobQueue::cancelJob);
+    }
+  }
+
+  /** {@code jobs prune --older-than AGE}. */
+  @Command(
+      name = "prune",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Deletes completed and cancelled jobs that finished more than AGE ago, in batches, to"
+            + " keep the hot table small. Failed jobs stay for replay; statistics then count only"
+            + " the jobs kept."
+      })
+  static final class Prune implements Callable<Integer> {
+    @Mixin Cli.DatabaseOptions database = new Cli.DatabaseOptions();
+
+    @Option(
+        names = "--older-than",
+        required = true,
+        paramLabel = "AGE",
+        description = "for example 7d, 12h or PT30M")
+    String olderThan;
+
+    private final Cli cli;
+
+    Prune(Cli cli) {
+      this.cli = cli;
+    }
+
+    @Override
+    public Integer call() {
+      Duration age = EnqueueCommand.parseDuration("--older-than", olderThan);
+      try (Cli.Opened opened = cli.openQueue(database)) {
+        long deleted = opened.queue().pruneFinishedJobs(age);
+        cli.out().println("pruned " + deleted + " finished jobs older than " + olderThan.strip());
+      }
+      cli.out().flush();
+      return 0;
     }
   }
 
