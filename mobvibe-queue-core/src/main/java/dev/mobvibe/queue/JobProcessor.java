@@ -21,6 +21,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -408,10 +409,8 @@ public final class JobProcessor implements AutoCloseable {
 
   private void renewLeases() {
     try {
-      List<UUID> fresh = new ArrayList<>();
-      List<Integer> freshRetryCounts = new ArrayList<>();
-      List<UUID> stale = new ArrayList<>();
-      List<Integer> staleRetryCounts = new ArrayList<>();
+      List<RunningJob> alive = new ArrayList<>();
+      List<RunningJob> silent = new ArrayList<>();
       long staleBefore =
           heartbeatTimeout == null
               ? Long.MIN_VALUE
@@ -421,38 +420,44 @@ public final class JobProcessor implements AutoCloseable {
           continue; // its outcome is on its way
         }
         // A prefetched job has not started, so it cannot heartbeat: its lease is always kept.
-        boolean alive =
+        boolean heard =
             heartbeatTimeout == null
                 || rj.startedNanos == 0
                 || rj.lastHeartbeatNanos - staleBefore > 0;
-        (alive ? fresh : stale).add(rj.job.id());
-        (alive ? freshRetryCounts : staleRetryCounts).add(rj.job.retryCount());
+        (heard ? alive : silent).add(rj);
       }
-      if (!fresh.isEmpty()) {
-        Set<UUID> held = store.extendLeases(workerId, fresh, freshRetryCounts, leaseDuration);
-        if (held.size() != fresh.size()) {
-          settleLost(fresh, held);
-        }
-      }
-      if (!stale.isEmpty()) {
-        // A silent handler loses its lease on purpose; once it has run out, or another worker
-        // took the job back, the handler is told to stop.
-        Set<UUID> held = store.leasesHeld(workerId, stale, staleRetryCounts);
-        if (held.size() != stale.size()) {
-          settleLost(stale, held);
-        }
-      }
+      settleLost(alive, (ids, counts) -> store.extendLeases(workerId, ids, counts, leaseDuration));
+      // A silent handler loses its lease on purpose: it is not extended, and once it has run out
+      // or another worker took the job back, the handler is told to stop.
+      settleLost(silent, (ids, counts) -> store.leasesHeld(workerId, ids, counts));
     } catch (RuntimeException e) {
       log.warn("lease renewal failed; retrying at the next tick: {}", e.getMessage());
     }
   }
 
-  private void settleLost(List<UUID> ids, Set<UUID> held) {
-    for (UUID id : ids) {
-      RunningJob rj = running.get(id);
-      if (!held.contains(id) && rj != null && rj.settle()) {
+  /**
+   * Runs a fenced lease statement over {@code jobs} and settles the ones it says are no longer
+   * held: cancelled (by a cancel or a lost lease) and reported lost.
+   */
+  private void settleLost(
+      List<RunningJob> jobs, BiFunction<List<UUID>, List<Integer>, Set<UUID>> stillHeld) {
+    if (jobs.isEmpty()) {
+      return;
+    }
+    List<UUID> ids = new ArrayList<>(jobs.size());
+    List<Integer> retryCounts = new ArrayList<>(jobs.size());
+    for (RunningJob rj : jobs) {
+      ids.add(rj.job.id());
+      retryCounts.add(rj.job.retryCount());
+    }
+    Set<UUID> held = stillHeld.apply(ids, retryCounts);
+    if (held.size() == jobs.size()) {
+      return;
+    }
+    for (RunningJob rj : jobs) {
+      if (!held.contains(rj.job.id()) && rj.settle()) {
         boolean cancelled =
-            store.find(id).map(j -> j.status() == JobStatus.CANCELLED).orElse(false);
+            store.find(rj.job.id()).map(j -> j.status() == JobStatus.CANCELLED).orElse(false);
         rj.cancel(cancelled ? CancellationReason.JOB_CANCELLED : CancellationReason.LEASE_LOST);
         lost(rj, cancelled ? "job was cancelled" : "lease expired and the job was taken back");
       }

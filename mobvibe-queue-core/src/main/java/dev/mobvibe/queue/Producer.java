@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
  * it runs one claim per poll interval and nothing else.
  */
 final class Producer implements Runnable {
+  private static final long RATE_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
   private static final Logger log = LoggerFactory.getLogger(Producer.class);
 
   /** Most expired jobs one claim statement reaps; more wait for the next reap. */
@@ -34,7 +35,7 @@ final class Producer implements Runnable {
   private volatile boolean moreMayWait = true;
   private volatile boolean running = true;
   private volatile Instant lastSuccessfulClaim;
-  private static final long RATE_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+  // The start rate that sizes auto prefetch; read and written by the producer thread only.
   private long rateSince = System.nanoTime();
   private long startedAtRateSince;
   private double startsPerSecond;
@@ -124,12 +125,10 @@ final class Producer implements Runnable {
       startedAtRateSince = started;
       rateSince = now;
     }
+    int most = processor.prefetch();
     int buffer =
-        (int)
-            Math.min(
-                processor.prefetch(),
-                startsPerSecond * JobProcessor.AUTO_PREFETCH_WAIT_MILLIS / 1000.0);
-    return Math.max(0, free - (processor.prefetch() - buffer));
+        (int) Math.min(most, startsPerSecond * JobProcessor.AUTO_PREFETCH_WAIT_MILLIS / 1000.0);
+    return Math.max(0, free - (most - buffer));
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.mobvibe.queue;
 
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
@@ -42,10 +43,6 @@ public record QueueStats(
   public String oldestPendingAgeText() {
     long seconds = oldestPendingAge.toSeconds();
     return String.format(
-        java.util.Locale.ROOT,
-        "%02d:%02d:%02d",
-        seconds / 3600,
-        (seconds % 3600) / 60,
-        seconds % 60);
+        Locale.ROOT, "%02d:%02d:%02d", seconds / 3600, (seconds % 3600) / 60, seconds % 60);
   }
 }

@@ -7,6 +7,17 @@ package dev.mobvibe.queue.internal;
  */
 public final class JobsSql {
 
+  /**
+   * The lease fence of a worker's batch statements, after {@code FROM} with the jobs aliased {@code
+   * j}: the rows of the given ids that this owner still holds at the retry count it claimed them
+   * with. Parameters: ids (uuid[]), retry counts (int[]), owner.
+   */
+  private static final String LEASED =
+      """
+      unnest(?::uuid[], ?::int[]) AS t(id, retry_count)
+       WHERE j.id = t.id AND j.retry_count = t.retry_count
+         AND j.status = 'processing' AND j.lease_owner = ?""";
+
   /** The columns every job query returns, in the order {@link JobRows#map} reads them. */
   static final String JOB_COLUMNS = columns("");
 
@@ -297,9 +308,7 @@ public final class JobsSql {
           UPDATE {s}.coding_jobs j
              SET status = 'completed', completed_at = now(), updated_at = now(), lease_owner = NULL,
                  lease_expires_at = NULL
-            FROM unnest(?::uuid[], ?::int[]) AS t(id, retry_count)
-           WHERE j.id = t.id AND j.retry_count = t.retry_count
-             AND j.status = 'processing' AND j.lease_owner = ?
+            FROM {leased}
           RETURNING j.id, j.session_id
         ),
         prev AS (
@@ -323,6 +332,7 @@ public final class JobsSql {
         )
         SELECT id FROM done
         """
+            .replace("{leased}", LEASED)
             .replace("{s}", s);
     jobsClaimBatchJobsOnly = withoutSessionSteps(jobsClaimBatch);
     jobsCompleteLeasedBatchJobsOnly = withoutSessionSteps(jobsCompleteLeasedBatch);
@@ -421,19 +431,16 @@ public final class JobsSql {
         """
         UPDATE {s}.coding_jobs j
            SET lease_expires_at = now() + make_interval(secs => ?), updated_at = now()
-          FROM unnest(?::uuid[], ?::int[]) AS t(id, retry_count)
-         WHERE j.id = t.id AND j.retry_count = t.retry_count
-           AND j.status = 'processing' AND j.lease_owner = ?
+          FROM {leased}
         RETURNING j.id
         """
+            .replace("{leased}", LEASED)
             .replace("{s}", s);
     jobsLeasesHeld =
         """
-        SELECT j.id FROM {s}.coding_jobs j
-          JOIN unnest(?::uuid[], ?::int[]) AS t(id, retry_count)
-            ON j.id = t.id AND j.retry_count = t.retry_count
-         WHERE j.status = 'processing' AND j.lease_owner = ? AND j.lease_expires_at > now()
+        SELECT j.id FROM {s}.coding_jobs j, {leased} AND j.lease_expires_at > now()
         """
+            .replace("{leased}", LEASED)
             .replace("{s}", s);
     jobsReapExpired =
         """
@@ -492,11 +499,10 @@ public final class JobsSql {
         UPDATE {s}.coding_jobs j
            SET status = 'pending', started_at = NULL, updated_at = now(), lease_owner = NULL,
                lease_expires_at = NULL
-          FROM unnest(?::uuid[], ?::int[]) AS t(id, retry_count)
-         WHERE j.id = t.id AND j.retry_count = t.retry_count
-           AND j.status = 'processing' AND j.lease_owner = ?
+          FROM {leased}
         RETURNING j.id
         """
+            .replace("{leased}", LEASED)
             .replace("{s}", s);
     jobsStats =
         """
