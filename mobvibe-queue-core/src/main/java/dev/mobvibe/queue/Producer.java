@@ -12,9 +12,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Claims jobs for free handler slots, in one statement per claim. It wakes on a notifier signal, on
- * its poll tick, or on a freed slot when the last claim suggested more jobs wait. On an empty queue
- * it runs one claim per poll interval and nothing else.
+ * Claims jobs for free handler slots and the prefetch buffer, in one statement per claim. It wakes
+ * on a notifier signal, on its poll tick, or on a freed slot when the last claim suggested more
+ * jobs wait. On an empty queue it runs one claim per poll interval and nothing else.
  */
 final class Producer implements Runnable {
   private static final long RATE_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(50);

@@ -14,7 +14,7 @@ import java.util.Locale;
 import javax.imageio.ImageIO;
 
 /** Draws the drain throughput and pickup latency of a {@link BenchResult} as a PNG, headless. */
-public final class BenchChart {
+final class BenchChart {
   private static final int WIDTH = 960;
   private static final int HEIGHT = 420;
 
@@ -27,7 +27,7 @@ public final class BenchChart {
    * @param file the PNG to write
    * @throws IOException if the file cannot be written
    */
-  public static void write(BenchResult result, Path file) throws IOException {
+  static void write(BenchResult result, Path file) throws IOException {
     System.setProperty("java.awt.headless", "true");
     BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = image.createGraphics();

@@ -1,6 +1,7 @@
 package dev.mobvibe.queue.examples.bench;
 
 import dev.mobvibe.queue.internal.ConnectionUrls;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -114,9 +115,9 @@ public final class BenchCommand implements Callable<Integer> {
             !noSessions,
             prefetch,
             noPickup ? null : notifierFactory);
-    var printer = new java.io.PrintStream(System.err, true, StandardCharsets.UTF_8); // progress
-    printer.println("bench against " + ConnectionUrls.redact(jdbcUrl));
-    BenchResult result = new Benchmark(options, printer).run();
+    var progress = new PrintStream(System.err, true, StandardCharsets.UTF_8);
+    progress.println("bench against " + ConnectionUrls.redact(jdbcUrl));
+    BenchResult result = new Benchmark(options, progress).run();
     out.println();
     out.print(result.table());
     out.println(result.json());

@@ -8,6 +8,7 @@ import dev.mobvibe.queue.JobNotifier;
 import dev.mobvibe.queue.JobProcessor;
 import dev.mobvibe.queue.JobQueue;
 import dev.mobvibe.queue.NewJob;
+import dev.mobvibe.queue.NotifierState;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
@@ -365,7 +366,7 @@ public final class Benchmark {
 
   private static void awaitNotifierListening(JobNotifier notifier) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (notifier.state() != dev.mobvibe.queue.NotifierState.LISTENING) {
+    while (notifier.state() != NotifierState.LISTENING) {
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException("notifier never started listening: " + notifier.state());
       }
@@ -409,8 +410,9 @@ public final class Benchmark {
       long start;
       start = System.nanoTime();
       for (int done = 0; done < batchRows; done += 1000) {
-        List<NewJob> jobs = new ArrayList<>(1000);
-        for (int i = 0; i < 1000; i++) {
+        int size = Math.min(1000, batchRows - done);
+        List<NewJob> jobs = new ArrayList<>(size);
+        for (int i = 0; i < size; i++) {
           jobs.add(NewJob.builder("batch " + (done + i)).sessionId(session).build());
         }
         queue.enqueueAll(jobs);
