@@ -4,6 +4,12 @@ package dev.mobvibe.queue.internal;
  * Every statement the SDK runs against {@code coding_jobs}, {@code coding_sessions} and {@code
  * session_events}, for one schema. Bind parameters only; the schema name is validated once by
  * {@link Identifiers#checkSchema(String)} and is the only text spliced in. Internal API.
+ *
+ * <p>A step that acts on the rows an earlier step returned finds them with {@code id =
+ * ANY(ARRAY(SELECT ...))}, not with a join: the planner then probes the primary key whatever the
+ * table statistics say, where a join of a large batch may be planned as a hash join over a full
+ * scan of every job or session the database has ever kept. Session events are written from the
+ * locked previous states directly, so no step joins two earlier steps' outputs.
  */
 public final class JobsSql {
 
@@ -244,28 +250,25 @@ public final class JobsSql {
           UPDATE {s}.coding_jobs j
              SET status = 'processing', started_at = now(), updated_at = now(), lease_owner = ?,
                  lease_expires_at = now() + make_interval(secs => ?)
-            FROM next
-           WHERE j.id = next.id
+           WHERE j.id = ANY(ARRAY(SELECT id FROM next))
           RETURNING {cols}
         ),
         prev AS (
           SELECT cs.id, cs.status FROM {s}.coding_sessions cs
-           WHERE cs.id IN (SELECT session_id FROM claimed) AND cs.status IS DISTINCT FROM 'active'
+           WHERE cs.id = ANY(ARRAY(SELECT session_id FROM claimed))
+             AND cs.status IS DISTINCT FROM 'active'
            ORDER BY cs.id
            FOR UPDATE
         ),
         sess AS (
           UPDATE {s}.coding_sessions cs
              SET status = 'active', started_at = coalesce(cs.started_at, now()), updated_at = now()
-            FROM prev
-           WHERE cs.id = prev.id
-          RETURNING cs.id
+           WHERE cs.id = ANY(ARRAY(SELECT id FROM prev))
         ),
         events AS (
           INSERT INTO {s}.session_events (session_id, event_type, event_data)
-          SELECT prev.id, 'state_changed',
-                 jsonb_build_object('from', prev.status, 'to', 'active')
-            FROM prev JOIN sess ON sess.id = prev.id
+          SELECT prev.id, 'state_changed', jsonb_build_object('from', prev.status, 'to', 'active')
+            FROM prev
         )
         SELECT * FROM claimed ORDER BY priority DESC, created_at, id
         """
@@ -313,22 +316,20 @@ public final class JobsSql {
         ),
         prev AS (
           SELECT cs.id, cs.status FROM {s}.coding_sessions cs
-           WHERE cs.id IN (SELECT session_id FROM done) AND cs.status IS DISTINCT FROM 'completed'
+           WHERE cs.id = ANY(ARRAY(SELECT session_id FROM done))
+             AND cs.status IS DISTINCT FROM 'completed'
            ORDER BY cs.id
            FOR UPDATE
         ),
         sess AS (
           UPDATE {s}.coding_sessions cs
              SET status = 'completed', completed_at = now(), updated_at = now()
-            FROM prev
-           WHERE cs.id = prev.id
-          RETURNING cs.id
+           WHERE cs.id = ANY(ARRAY(SELECT id FROM prev))
         ),
         events AS (
           INSERT INTO {s}.session_events (session_id, event_type, event_data)
-          SELECT prev.id, 'state_changed',
-                 jsonb_build_object('from', prev.status, 'to', 'completed')
-            FROM prev JOIN sess ON sess.id = prev.id
+          SELECT prev.id, 'state_changed', jsonb_build_object('from', prev.status, 'to', 'completed')
+            FROM prev
         )
         SELECT id FROM done
         """
@@ -465,13 +466,12 @@ public final class JobsSql {
                             || ' expired',
                    'at', now(), 'worker', j.lease_owner)),
                  lease_owner = NULL, lease_expires_at = NULL
-            FROM expired
-           WHERE j.id = expired.id
+           WHERE j.id = ANY(ARRAY(SELECT id FROM expired))
           RETURNING j.id, j.session_id, j.status, j.error_message
         ),
         prev AS (
           SELECT cs.id, cs.status FROM {s}.coding_sessions cs
-           WHERE cs.id IN (SELECT session_id FROM upd WHERE status = 'failed')
+           WHERE cs.id = ANY(ARRAY(SELECT session_id FROM upd WHERE status = 'failed'))
              AND cs.status IS DISTINCT FROM 'failed'
            ORDER BY cs.id
            FOR UPDATE
@@ -480,14 +480,13 @@ public final class JobsSql {
           UPDATE {s}.coding_sessions cs
              SET status = 'failed', error_message = upd.error_message, updated_at = now()
             FROM upd, prev
-           WHERE cs.id = prev.id AND cs.id = upd.session_id
-          RETURNING cs.id
+           WHERE cs.id = ANY(ARRAY(SELECT id FROM prev)) AND cs.id = prev.id
+             AND cs.id = upd.session_id
         ),
         events AS (
           INSERT INTO {s}.session_events (session_id, event_type, event_data)
-          SELECT DISTINCT prev.id, 'state_changed',
-                 jsonb_build_object('from', prev.status, 'to', 'failed')
-            FROM prev JOIN sess ON sess.id = prev.id
+          SELECT prev.id, 'state_changed', jsonb_build_object('from', prev.status, 'to', 'failed')
+            FROM prev
         )
         SELECT id, status FROM upd
         """
