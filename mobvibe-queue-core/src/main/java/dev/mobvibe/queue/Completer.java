@@ -3,6 +3,8 @@ package dev.mobvibe.queue;
 import dev.mobvibe.queue.internal.JobStore;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -146,7 +148,13 @@ final class Completer {
       }
     } finally {
       // On a partial failure keep only what was not recorded, so a retry writes nothing twice.
-      batch.removeAll(done);
+      if (done.size() == batch.size()) {
+        batch.clear();
+      } else {
+        Set<Outcome> recorded = Collections.newSetFromMap(new IdentityHashMap<>());
+        recorded.addAll(done);
+        batch.removeIf(recorded::contains);
+      }
     }
   }
 
