@@ -125,6 +125,20 @@ class JobQueueTest {
   }
 
   @Test
+  void jobsOfOneBatchAreClaimedInTheirInputOrder() {
+    // One statement gives the batch one created_at; the time-ordered ids break the tie.
+    List<NewJob> input = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      input.add(NewJob.of("job " + i));
+    }
+    queue.enqueueAll(input);
+
+    List<Job> claimed = queue.claimJobs(200);
+
+    assertThat(claimed).extracting(Job::prompt).containsExactlyElementsOf(prompts(input));
+  }
+
+  @Test
   void enqueueAllIsAllOrNone() {
     Job existing = queue.enqueue(NewJob.of("existing"));
     long jobs = jobCount();

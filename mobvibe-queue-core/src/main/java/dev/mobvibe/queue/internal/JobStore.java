@@ -143,9 +143,9 @@ public final class JobStore {
     String[] keys = new String[n];
     for (int i = 0; i < n; i++) {
       NewJob job = jobs.get(i);
-      ids[i] = UUID.randomUUID();
+      ids[i] = TimeOrderedIds.next();
       sessionIds[i] = job.sessionId();
-      newSessionIds[i] = job.sessionId() == null ? UUID.randomUUID() : null;
+      newSessionIds[i] = job.sessionId() == null ? TimeOrderedIds.next() : null;
       prompts[i] = job.prompt();
       priorities[i] = job.priority();
       maxAttempts[i] = job.maxAttempts();
