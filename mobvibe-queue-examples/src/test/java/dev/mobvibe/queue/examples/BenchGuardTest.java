@@ -66,6 +66,10 @@ class BenchGuardTest {
     assertThat(drain.get("ratioToLimit").asDouble()).as("B1 / L").isGreaterThan(0.10);
     // Falling back to polling (10 s here) would put the median pickup in seconds.
     assertThat(r.get("pickup").get("p50Millis").asDouble()).as("B2 p50 ms").isLessThan(16.0);
+    assertThat(r.get("pickup").get("notifyFloorP50Millis").asDouble())
+        .as("bare NOTIFY delivery p50 ms")
+        .isPositive();
+    assertThat(result.out()).contains("bare NOTIFY delivery p50 / p99");
     assertThat(r.get("enqueue").get("batchPerSecond").asDouble())
         .as("B4 batch rows/s")
         .isGreaterThan(50_000 / 4.0);

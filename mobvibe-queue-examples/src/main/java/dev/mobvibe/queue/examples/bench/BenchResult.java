@@ -59,6 +59,9 @@ public record BenchResult(
    * @param p95Millis 95th percentile
    * @param p99Millis 99th percentile
    * @param maxMillis the largest
+   * @param notifyFloorP50Millis median delivery of a bare {@code pg_notify} to a bare listening
+   *     connection at the same rate: what no LISTEN/NOTIFY worker can beat on this machine
+   * @param notifyFloorP99Millis 99th percentile of that delivery
    */
   public record Pickup(
       int jobs,
@@ -66,7 +69,9 @@ public record BenchResult(
       double p50Millis,
       double p95Millis,
       double p99Millis,
-      double maxMillis) {}
+      double maxMillis,
+      double notifyFloorP50Millis,
+      double notifyFloorP99Millis) {}
 
   /**
    * B4.
@@ -133,6 +138,14 @@ public record BenchResult(
       row(b, "    pickup p95", String.format(Locale.ROOT, "%.2f ms", pickup.p95Millis()));
       row(b, "    pickup p99", String.format(Locale.ROOT, "%.2f ms", pickup.p99Millis()));
       row(b, "    pickup max", String.format(Locale.ROOT, "%.2f ms", pickup.maxMillis()));
+      row(
+          b,
+          "    bare NOTIFY delivery p50 / p99",
+          String.format(
+              Locale.ROOT,
+              "%.2f / %.2f ms",
+              pickup.notifyFloorP50Millis(),
+              pickup.notifyFloorP99Millis()));
     }
     row(b, "B4  enqueue single", String.format(Locale.ROOT, "%.0f /s", enqueue.singlePerSecond()));
     row(

@@ -33,6 +33,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
 
 /**
  * The performance protocol of the project, callable from code and from the {@code bench} command:
@@ -42,7 +44,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *       them; jobs/s at each concurrency, median of the runs.
  *   <li>B2 pickup: an idle worker with a LISTEN/NOTIFY notifier; jobs inserted one at a time at a
  *       fixed rate by another connection; insert-to-handler-start latency percentiles (one clock,
- *       this JVM's).
+ *       this JVM's). Beside it, the floor no LISTEN/NOTIFY worker can beat on this machine: a bare
+ *       {@code pg_notify} sent at the same rate, timed to its arrival at a bare listening
+ *       connection in this JVM.
  *   <li>B3 memory: peak RSS ({@code /proc/self/status}) and peak heap of this JVM during B1.
  *   <li>B4 enqueue: single-row and batch inserts/s through the public API, against a bare JDBC
  *       insert of the same row.
@@ -346,6 +350,7 @@ public final class Benchmark {
       }
     }
     Arrays.sort(latencies);
+    long[] floor = measureNotifyFloor(n);
     BenchResult.Pickup pickup =
         new BenchResult.Pickup(
             n,
@@ -353,15 +358,89 @@ public final class Benchmark {
             millis(percentile(latencies, 50)),
             millis(percentile(latencies, 95)),
             millis(percentile(latencies, 99)),
-            millis(latencies[n - 1]));
+            millis(latencies[n - 1]),
+            millis(percentile(floor, 50)),
+            millis(percentile(floor, 99)));
     out.printf(
         Locale.ROOT,
-        "B2 pickup: p50 %.2f ms, p95 %.2f ms, p99 %.2f ms, max %.2f ms%n",
+        "B2 pickup: p50 %.2f ms, p95 %.2f ms, p99 %.2f ms, max %.2f ms"
+            + " (bare NOTIFY delivery p50 %.2f ms, p99 %.2f ms)%n",
         pickup.p50Millis(),
         pickup.p95Millis(),
         pickup.p99Millis(),
-        pickup.maxMillis());
+        pickup.maxMillis(),
+        pickup.notifyFloorP50Millis(),
+        pickup.notifyFloorP99Millis());
     return pickup;
+  }
+
+  /**
+   * Sends {@code n} bare notifications at B2's rate from one connection and times each from before
+   * it is sent to its arrival at a listening connection read by another thread of this JVM. Returns
+   * the sorted latencies in nanoseconds.
+   */
+  private long[] measureNotifyFloor(int n) throws Exception {
+    long[] sentAt = new long[n];
+    long[] latencies = new long[n];
+    AtomicLong received = new AtomicLong();
+    CountDownLatch listening = new CountDownLatch(1);
+    CountDownLatch done = new CountDownLatch(1);
+    try (Connection listen = connect();
+        Connection send = connect();
+        PreparedStatement notify = send.prepareStatement("SELECT pg_notify('bench_floor', ?)")) {
+      Thread reader =
+          new Thread(
+              () -> {
+                try {
+                  try (Statement st = listen.createStatement()) {
+                    st.execute("LISTEN bench_floor");
+                  }
+                  listening.countDown();
+                  PGConnection pg = listen.unwrap(PGConnection.class);
+                  while (received.get() < n && !Thread.currentThread().isInterrupted()) {
+                    PGNotification[] batch = pg.getNotifications(500);
+                    long now = System.nanoTime();
+                    if (batch != null) {
+                      for (PGNotification note : batch) {
+                        int i = Integer.parseInt(note.getParameter());
+                        latencies[i] = now - sentAt[i];
+                        received.incrementAndGet();
+                      }
+                    }
+                  }
+                } catch (SQLException e) {
+                  out.println("bare NOTIFY listener failed: " + e.getMessage());
+                } finally {
+                  listening.countDown();
+                  done.countDown();
+                }
+              },
+              "mobvibe-bench-notify-floor");
+      reader.setDaemon(true);
+      reader.start();
+      listening.await();
+      long intervalNanos = TimeUnit.SECONDS.toNanos(1) / options.pickupRate();
+      long next = System.nanoTime();
+      for (int i = 0; i < n; i++) {
+        long wait = next - System.nanoTime();
+        if (wait > 0) {
+          TimeUnit.NANOSECONDS.sleep(wait); // paces the load generator
+        }
+        notify.setString(1, Integer.toString(i));
+        sentAt[i] = System.nanoTime();
+        try (ResultSet rs = notify.executeQuery()) {
+          rs.next();
+        }
+        next += intervalNanos;
+      }
+      if (!done.await(1, TimeUnit.MINUTES) || received.get() < n) {
+        reader.interrupt();
+        throw new IllegalStateException(
+            "bare NOTIFY: only " + received.get() + " of " + n + " arrived");
+      }
+    }
+    Arrays.sort(latencies);
+    return latencies;
   }
 
   private static void awaitNotifierListening(JobNotifier notifier) throws InterruptedException {
