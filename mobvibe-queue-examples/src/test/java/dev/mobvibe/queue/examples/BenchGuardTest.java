@@ -69,7 +69,7 @@ class BenchGuardTest {
     assertThat(r.get("pickup").get("notifyFloorP50Millis").asDouble())
         .as("bare NOTIFY delivery p50 ms")
         .isPositive();
-    assertThat(result.out()).contains("bare NOTIFY delivery p50 / p99");
+    assertThat(result.out()).contains("bare NOTIFY p50 / p99");
     assertThat(r.get("enqueue").get("batchPerSecond").asDouble())
         .as("B4 batch rows/s")
         .isGreaterThan(50_000 / 4.0);
@@ -100,5 +100,14 @@ class BenchGuardTest {
       rs.next();
       return rs.getInt(1);
     }
+  }
+
+  @Test
+  void sizesTooSmallAreABadArgumentNamedInOneLine() {
+    CliRunner.Result result = CliRunner.run(CliRunner.env(db), "bench", "--jobs", "10");
+
+    assertThat(result.code()).isEqualTo(2);
+    assertThat(result.err()).contains("error: bench sizes too small").contains("jobs >= 100");
+    assertThat(result.out()).doesNotContain("B1");
   }
 }

@@ -1,5 +1,6 @@
 package dev.mobvibe.queue.examples.bench;
 
+import dev.mobvibe.queue.examples.Settings;
 import dev.mobvibe.queue.internal.ConnectionUrls;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -95,26 +96,36 @@ public final class BenchCommand implements Callable<Integer> {
       String pgPassword = env.get("PGPASSWORD");
       password = pgPassword == null || pgPassword.isEmpty() ? null : pgPassword;
     } else {
-      ConnectionUrls.Parsed parsed = ConnectionUrls.parse(url);
+      ConnectionUrls.Parsed parsed;
+      try {
+        parsed = ConnectionUrls.parse(url);
+      } catch (IllegalArgumentException e) {
+        throw new Settings.Invalid("DATABASE_URL: " + e.getMessage());
+      }
       jdbcUrl = parsed.jdbcUrl();
       user = parsed.user();
       password = parsed.password();
     }
     var out = spec.commandLine().getOut();
-    Benchmark.Options options =
-        new Benchmark.Options(
-            jdbcUrl,
-            user,
-            password,
-            jobs,
-            concurrencies,
-            runs,
-            pickupJobs,
-            pickupRate,
-            enqueueJobs,
-            !noSessions,
-            prefetch,
-            noPickup ? null : notifierFactory);
+    Benchmark.Options options;
+    try {
+      options =
+          new Benchmark.Options(
+              jdbcUrl,
+              user,
+              password,
+              jobs,
+              concurrencies,
+              runs,
+              pickupJobs,
+              pickupRate,
+              enqueueJobs,
+              !noSessions,
+              prefetch,
+              noPickup ? null : notifierFactory);
+    } catch (IllegalArgumentException e) {
+      throw new Settings.Invalid(e.getMessage()); // exit code 2, as for every bad argument
+    }
     var progress = new PrintStream(System.err, true, StandardCharsets.UTF_8);
     progress.println("bench against " + ConnectionUrls.redact(jdbcUrl));
     BenchResult result = new Benchmark(options, progress).run();

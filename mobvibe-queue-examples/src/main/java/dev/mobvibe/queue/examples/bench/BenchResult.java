@@ -140,7 +140,7 @@ public record BenchResult(
       row(b, "    pickup max", String.format(Locale.ROOT, "%.2f ms", pickup.maxMillis()));
       row(
           b,
-          "    bare NOTIFY delivery p50 / p99",
+          "    bare NOTIFY p50 / p99",
           String.format(
               Locale.ROOT,
               "%.2f / %.2f ms",
