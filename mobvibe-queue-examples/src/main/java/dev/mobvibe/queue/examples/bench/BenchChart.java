@@ -51,8 +51,9 @@ final class BenchChart {
           g,
           WIDTH / 2 + 10,
           "Pickup latency (ms)",
-          List.of("p50", "p95", "p99", "max"),
-          List.of(p.p50Millis(), p.p95Millis(), p.p99Millis(), p.maxMillis()),
+          List.of("p50", "p95", "p99", "max", "NOTIFY p50"),
+          List.of(
+              p.p50Millis(), p.p95Millis(), p.p99Millis(), p.maxMillis(), p.notifyFloorP50Millis()),
           "%.2f",
           new Color(0x10B981));
     }
@@ -84,7 +85,9 @@ final class BenchChart {
       int barHeight = (int) ((bottom - top - 20) * values.get(i) / max);
       int x = left + 10 + i * slot + slot / 6;
       int barWidth = slot * 2 / 3;
-      g.setColor(labels.get(i).startsWith("L ") ? Color.GRAY : color);
+      // Reference bars (the bare-SQL limit, the bare NOTIFY floor) are grey.
+      boolean reference = labels.get(i).startsWith("L ") || labels.get(i).startsWith("NOTIFY");
+      g.setColor(reference ? Color.GRAY : color);
       g.fillRect(x, bottom - barHeight, barWidth, barHeight);
       g.setColor(Color.BLACK);
       g.drawString(String.format(Locale.ROOT, format, values.get(i)), x, bottom - barHeight - 5);
