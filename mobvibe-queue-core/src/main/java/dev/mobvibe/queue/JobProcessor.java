@@ -117,7 +117,7 @@ public final class JobProcessor implements AutoCloseable {
   private final int prefetch;
 
   private final boolean autoPrefetch;
-  private final AtomicLong startedJobs = new AtomicLong();
+  private final AtomicLong finishedJobs = new AtomicLong();
   private final Semaphore slots;
   private final Map<UUID, RunningJob> running = new ConcurrentHashMap<>();
   private final Producer producer;
@@ -358,7 +358,6 @@ public final class JobProcessor implements AutoCloseable {
     MDC.put("jobId", job.id().toString());
     MDC.put("sessionId", job.sessionId().toString());
     rj.startedNanos = System.nanoTime();
-    startedJobs.incrementAndGet();
     rj.heartbeat();
     if (jobTimeout != null) {
       rj.timeoutFuture =
@@ -383,6 +382,7 @@ public final class JobProcessor implements AutoCloseable {
       MDC.remove("jobId");
       MDC.remove("sessionId");
     }
+    finishedJobs.incrementAndGet();
     if (rj.timeoutFuture != null) {
       rj.timeoutFuture.cancel(false);
     }
@@ -583,8 +583,9 @@ public final class JobProcessor implements AutoCloseable {
     return prefetch;
   }
 
-  long startedJobs() {
-    return startedJobs.get();
+  /** Jobs whose handler has returned or thrown: the rate at which slots free up. */
+  long finishedJobs() {
+    return finishedJobs.get();
   }
 
   Duration jobTimeout() {
@@ -861,9 +862,10 @@ public final class JobProcessor implements AutoCloseable {
      * the worker claims only for free slots.
      *
      * <p>By default (auto) the processor buffers at most what it starts in {@value
-     * #AUTO_PREFETCH_WAIT_MILLIS} ms at its measured start rate, up to {@value #MAX_PREFETCH} jobs:
-     * a worker draining short jobs claims hundreds per statement, while a worker running long jobs
-     * (a few per second or fewer) buffers none, so no job waits in memory for a slot.
+     * #AUTO_PREFETCH_WAIT_MILLIS} ms at the measured rate its handlers finish jobs, up to {@value
+     * #MAX_PREFETCH} jobs: a worker draining short jobs claims hundreds per statement, while a
+     * worker running long jobs (a few per second or fewer) buffers none, so no job waits in memory
+     * for a slot.
      *
      * @param prefetch 0 to 1,000
      * @return this builder

@@ -35,10 +35,11 @@ final class Producer implements Runnable {
   private volatile boolean moreMayWait = true;
   private volatile boolean running = true;
   private volatile Instant lastSuccessfulClaim;
-  // The start rate that sizes auto prefetch; read and written by the producer thread only.
+  // The rate at which handlers finish jobs, which sizes auto prefetch: a buffered job can start
+  // only when a slot frees. Read and written by the producer thread only.
   private long rateSince = System.nanoTime();
-  private long startedAtRateSince;
-  private double startsPerSecond;
+  private long finishedAtRateSince;
+  private double finishesPerSecond;
 
   Producer(
       JobProcessor processor,
@@ -109,8 +110,9 @@ final class Producer implements Runnable {
 
   /**
    * Free handler slots plus the prefetch buffer. With auto prefetch the buffer holds at most what
-   * this worker starts in {@link JobProcessor#AUTO_PREFETCH_WAIT_MILLIS}, measured over the last
-   * window: hundreds of no-op jobs, none of the long ones.
+   * this worker's handlers finish in {@link JobProcessor#AUTO_PREFETCH_WAIT_MILLIS}, measured over
+   * the last window: hundreds of no-op jobs, none of the long ones. Finishes, not starts: the burst
+   * of starts that fills empty slots says nothing about how soon a buffered job would run.
    */
   private int claimable() {
     int free = slots.availablePermits();
@@ -120,14 +122,14 @@ final class Producer implements Runnable {
     long now = System.nanoTime();
     long elapsed = now - rateSince;
     if (elapsed >= RATE_WINDOW_NANOS) {
-      long started = processor.startedJobs();
-      startsPerSecond = (started - startedAtRateSince) * 1e9 / elapsed;
-      startedAtRateSince = started;
+      long finished = processor.finishedJobs();
+      finishesPerSecond = (finished - finishedAtRateSince) * 1e9 / elapsed;
+      finishedAtRateSince = finished;
       rateSince = now;
     }
     int most = processor.prefetch();
     int buffer =
-        (int) Math.min(most, startsPerSecond * JobProcessor.AUTO_PREFETCH_WAIT_MILLIS / 1000.0);
+        (int) Math.min(most, finishesPerSecond * JobProcessor.AUTO_PREFETCH_WAIT_MILLIS / 1000.0);
     return Math.max(0, free - (most - buffer));
   }
 

@@ -100,4 +100,40 @@ class AutoPrefetchTest {
           .until(() -> queue.findJob(second.id()).orElseThrow().status() == JobStatus.COMPLETED);
     }
   }
+
+  @Test
+  void aBurstOfLongJobsFillingEverySlotBuffersNothing() throws Exception {
+    // Twenty jobs start within milliseconds of each other: a rate taken from starts would read
+    // that burst as throughput and buffer more jobs behind handlers that run for a long time.
+    int concurrency = 20;
+    List<NewJob> jobs = new ArrayList<>();
+    for (int i = 0; i < 2 * concurrency; i++) {
+      jobs.add(NewJob.of("long " + i));
+    }
+    queue.enqueueAll(jobs);
+    AtomicInteger running = new AtomicInteger();
+    CountDownLatch release = new CountDownLatch(1);
+    try (JobProcessor processor =
+        JobProcessor.builder(
+                queue,
+                (job, ctx) -> {
+                  running.incrementAndGet();
+                  release.await(30, TimeUnit.SECONDS);
+                })
+            .concurrency(concurrency)
+            .pollInterval(Duration.ofMillis(20))
+            .trackSessions(false)
+            .build()) {
+      processor.start();
+      await().atMost(Duration.ofSeconds(10)).until(() -> running.get() == concurrency);
+      await()
+          .during(Duration.ofMillis(300))
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> queue.getQueueStats().processingCount() == concurrency);
+      release.countDown();
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> queue.getQueueStats().completedCount() == 2L * concurrency);
+    }
+  }
 }
