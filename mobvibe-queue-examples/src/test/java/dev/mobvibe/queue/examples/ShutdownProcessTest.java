@@ -59,6 +59,11 @@ class ShutdownProcessTest {
     return f.exists() ? Files.readString(f.toPath()) : "";
   }
 
+  /** Handlers that have started in the worker, by their first log line. */
+  private long started(String workerId) throws Exception {
+    return log(workerId).lines().filter(l -> l.contains("coding session attempt 1/")).count();
+  }
+
   private long count(String where) {
     return db.queryLong("SELECT count(*) FROM coding_jobs WHERE " + where);
   }
@@ -75,6 +80,8 @@ class ShutdownProcessTest {
     await()
         .atMost(Duration.ofSeconds(30))
         .until(() -> count("status = 'processing' AND lease_owner = 'sigterm-release'") == 2);
+    // Claimed is not started: a job still on its way to a handler is handed back, not run.
+    await().atMost(Duration.ofSeconds(30)).until(() -> started("sigterm-release") == 2);
 
     process.destroy(); // SIGTERM
     assertThat(process.waitFor(30, TimeUnit.SECONDS)).as(log("sigterm-release")).isTrue();
@@ -96,6 +103,8 @@ class ShutdownProcessTest {
     await()
         .atMost(Duration.ofSeconds(30))
         .until(() -> count("status = 'processing' AND lease_owner = 'sigterm-finish'") == 2);
+    // Claimed is not started: a job still on its way to a handler is handed back, not run.
+    await().atMost(Duration.ofSeconds(30)).until(() -> started("sigterm-finish") == 2);
 
     process.destroy(); // SIGTERM while both slots work
     assertThat(process.waitFor(40, TimeUnit.SECONDS)).as(log("sigterm-finish")).isTrue();
