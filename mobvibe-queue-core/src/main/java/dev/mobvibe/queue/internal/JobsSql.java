@@ -186,7 +186,7 @@ public final class JobsSql {
         claimSteps.replace(
             "AND cs.status IS DISTINCT FROM 'active'",
             "AND cs.status IS DISTINCT FROM 'active'\n"
-                + "             AND cs.id NOT IN (SELECT session_id FROM r_upd)");
+                + "     AND cs.id NOT IN (SELECT session_id FROM r_upd)");
     String nulls =
         "NULL::uuid, NULL::uuid, NULL::text, NULL::int, NULL::text, NULL::int, NULL::int,"
             + " NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz,"
