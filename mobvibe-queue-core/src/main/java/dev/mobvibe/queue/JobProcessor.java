@@ -81,7 +81,7 @@ public final class JobProcessor implements AutoCloseable {
   /** The most jobs a processor buffers beyond its handler slots. */
   public static final int MAX_PREFETCH = 1000;
 
-  /** Auto prefetch buffers at most what the processor starts in this many milliseconds. */
+  /** Auto prefetch buffers at most what the handlers finish in this many milliseconds. */
   public static final long AUTO_PREFETCH_WAIT_MILLIS = 20;
 
   /** The lifecycle states of a processor. */
@@ -861,11 +861,10 @@ public final class JobProcessor implements AutoCloseable {
      * it. Buffered jobs hold leases that the lease keeper renews. {@code 0} turns prefetching off:
      * the worker claims only for free slots.
      *
-     * <p>By default (auto) the processor buffers at most what it starts in {@value
-     * #AUTO_PREFETCH_WAIT_MILLIS} ms at the measured rate its handlers finish jobs, up to {@value
-     * #MAX_PREFETCH} jobs: a worker draining short jobs claims hundreds per statement, while a
-     * worker running long jobs (a few per second or fewer) buffers none, so no job waits in memory
-     * for a slot.
+     * <p>By default (auto) the processor buffers at most what its handlers finish in {@value
+     * #AUTO_PREFETCH_WAIT_MILLIS} ms at their measured rate, up to {@value #MAX_PREFETCH} jobs: a
+     * worker draining short jobs claims hundreds per statement, while a worker running long jobs (a
+     * few per second or fewer) buffers none, so no job waits in memory for a slot.
      *
      * @param prefetch 0 to 1,000
      * @return this builder
@@ -912,7 +911,8 @@ public final class JobProcessor implements AutoCloseable {
                 + "'");
       }
       if (prefetch < 0 || prefetch > MAX_PREFETCH) {
-        throw new IllegalArgumentException("prefetch must be between 0 and 1000, was " + prefetch);
+        throw new IllegalArgumentException(
+            "prefetch must be between 0 and " + MAX_PREFETCH + ", was " + prefetch);
       }
       if (eventBufferCapacity < 1 || eventBufferCapacity > 1_000_000) {
         throw new IllegalArgumentException(
