@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
+import java.util.function.BiPredicate;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -52,20 +52,6 @@ final class JobsCommand implements Callable<Integer> {
 
   JobsCommand(Cli cli) {
     this.cli = cli;
-  }
-
-  /**
-   * The {@code jobs} command with its subcommands.
-   *
-   * @param cli the CLI context
-   * @return the command line to add to the top-level command
-   */
-  static CommandLine commandLine(Cli cli) {
-    return new CommandLine(new JobsCommand(cli))
-        .addSubcommand(new Show(cli))
-        .addSubcommand(new Replay(cli))
-        .addSubcommand(new Cancel(cli))
-        .addSubcommand(new Prune(cli));
   }
 
   @Override
@@ -122,16 +108,14 @@ final class JobsCommand implements Callable<Integer> {
   }
 
   /** Attempts used and allowed: {@code 2/3}. */
-  static String attempts(Job job) {
+  private static String attempts(Job job) {
     int used =
         switch (job.status()) {
           case PENDING -> job.retryCount();
           case FAILED -> Math.max(job.retryCount(), 1);
+          case CANCELLED -> job.startedAt() == null ? job.retryCount() : job.retryCount() + 1;
           default -> job.retryCount() + 1;
         };
-    if (job.status() == JobStatus.CANCELLED && job.startedAt() == null) {
-      used = job.retryCount();
-    }
     return used + "/" + job.maxAttempts();
   }
 
@@ -140,7 +124,7 @@ final class JobsCommand implements Callable<Integer> {
     return oneLine.length() <= max ? oneLine : oneLine.substring(0, max - 3) + "...";
   }
 
-  static UUID parseId(String id) {
+  private static UUID parseId(String id) {
     try {
       return UUID.fromString(id.strip());
     } catch (IllegalArgumentException e) {
@@ -153,75 +137,19 @@ final class JobsCommand implements Callable<Integer> {
       name = "show",
       mixinStandardHelpOptions = true,
       description = "Shows one job with its error history.")
-  static final class Show implements Callable<Integer> {
-    @Mixin Cli.DatabaseOptions database = new Cli.DatabaseOptions();
-
-    @Parameters(paramLabel = "ID", description = "the job id")
-    String id;
-
-    private final Cli cli;
-
-    Show(Cli cli) {
-      this.cli = cli;
+  int show(
+      @Mixin Cli.DatabaseOptions database,
+      @Parameters(paramLabel = "ID", description = "the job id") String id) {
+    UUID jobId = parseId(id);
+    try (Cli.Opened opened = cli.openQueue(database)) {
+      Job job = opened.queue().findJob(jobId).orElse(null);
+      if (job == null) {
+        return jobMissing(jobId);
+      }
+      print(cli.out(), job);
     }
-
-    @Override
-    public Integer call() {
-      UUID jobId = parseId(id);
-      try (Cli.Opened opened = cli.openQueue(database)) {
-        Job job = opened.queue().findJob(jobId).orElse(null);
-        if (job == null) {
-          cli.err().println("error: job " + jobId + " does not exist");
-          return 1;
-        }
-        print(cli.out(), job);
-      }
-      cli.out().flush();
-      return 0;
-    }
-
-    static void print(PrintWriter out, Job job) {
-      out.println("job          " + job.id());
-      out.println("session      " + job.sessionId());
-      out.println("status       " + job.status().dbValue());
-      out.println(
-          "tier         "
-              + job.tier().name().toLowerCase(Locale.ROOT)
-              + " (priority "
-              + job.priority()
-              + ")");
-      out.println(
-          "attempts     "
-              + attempts(job)
-              + " ("
-              + job.retryCount()
-              + " failed, "
-              + job.maxAttempts()
-              + " allowed)");
-      out.println("prompt       " + excerpt(job.prompt(), 200));
-      out.println("created      " + job.createdAt());
-      out.println("run at       " + job.runAt());
-      out.println("started      " + (job.startedAt() == null ? "-" : job.startedAt()));
-      out.println("finished     " + (job.completedAt() == null ? "-" : job.completedAt()));
-      if (job.leaseOwner() != null) {
-        out.println("held by      " + job.leaseOwner() + " until " + job.leaseExpiresAt());
-      }
-      if (job.idempotencyKey() != null) {
-        out.println("key          " + job.idempotencyKey());
-      }
-      out.println("last error   " + (job.errorMessage() == null ? "-" : job.errorMessage()));
-      out.println("errors       " + (job.errors().isEmpty() ? "none" : ""));
-      for (JobError e : job.errors()) {
-        out.println(
-            "  attempt "
-                + e.attempt()
-                + " at "
-                + e.at()
-                + (e.worker() == null ? "" : " on " + e.worker())
-                + ": "
-                + e.error());
-      }
-    }
+    cli.out().flush();
+    return 0;
   }
 
   /** {@code jobs replay ID}. */
@@ -229,22 +157,10 @@ final class JobsCommand implements Callable<Integer> {
       name = "replay",
       mixinStandardHelpOptions = true,
       description = "Returns a dead-lettered (failed) job to pending with fresh attempts.")
-  static final class Replay implements Callable<Integer> {
-    @Mixin Cli.DatabaseOptions database = new Cli.DatabaseOptions();
-
-    @Parameters(paramLabel = "ID", description = "the job id")
-    String id;
-
-    private final Cli cli;
-
-    Replay(Cli cli) {
-      this.cli = cli;
-    }
-
-    @Override
-    public Integer call() {
-      return act(cli, database, id, "replayed", "failed", JobQueue::replayJob);
-    }
+  int replay(
+      @Mixin Cli.DatabaseOptions database,
+      @Parameters(paramLabel = "ID", description = "the job id") String id) {
+    return act(database, id, "replayed", "failed", JobQueue::replayJob);
   }
 
   /** {@code jobs cancel ID}. */
@@ -252,22 +168,10 @@ final class JobsCommand implements Callable<Integer> {
       name = "cancel",
       mixinStandardHelpOptions = true,
       description = "Cancels a pending or processing job.")
-  static final class Cancel implements Callable<Integer> {
-    @Mixin Cli.DatabaseOptions database = new Cli.DatabaseOptions();
-
-    @Parameters(paramLabel = "ID", description = "the job id")
-    String id;
-
-    private final Cli cli;
-
-    Cancel(Cli cli) {
-      this.cli = cli;
-    }
-
-    @Override
-    public Integer call() {
-      return act(cli, database, id, "cancelled", "pending or processing", JobQueue::cancelJob);
-    }
+  int cancel(
+      @Mixin Cli.DatabaseOptions database,
+      @Parameters(paramLabel = "ID", description = "the job id") String id) {
+    return act(database, id, "cancelled", "pending or processing", JobQueue::cancelJob);
   }
 
   /** {@code jobs prune --older-than AGE}. */
@@ -279,49 +183,83 @@ final class JobsCommand implements Callable<Integer> {
             + " keep the hot table small. Failed jobs stay for replay; statistics then count only"
             + " the jobs kept."
       })
-  static final class Prune implements Callable<Integer> {
-    @Mixin Cli.DatabaseOptions database = new Cli.DatabaseOptions();
-
-    @Option(
-        names = "--older-than",
-        required = true,
-        paramLabel = "AGE",
-        description = "for example 7d, 12h or PT30M")
-    String olderThan;
-
-    private final Cli cli;
-
-    Prune(Cli cli) {
-      this.cli = cli;
+  int prune(
+      @Mixin Cli.DatabaseOptions database,
+      @Option(
+              names = "--older-than",
+              required = true,
+              paramLabel = "AGE",
+              description = "for example 7d, 12h or PT30M")
+          String olderThan) {
+    Duration age = EnqueueCommand.parseDuration("--older-than", olderThan);
+    try (Cli.Opened opened = cli.openQueue(database)) {
+      long deleted = opened.queue().pruneFinishedJobs(age);
+      cli.out().println("pruned " + deleted + " finished jobs older than " + olderThan.strip());
     }
+    cli.out().flush();
+    return 0;
+  }
 
-    @Override
-    public Integer call() {
-      Duration age = EnqueueCommand.parseDuration("--older-than", olderThan);
-      try (Cli.Opened opened = cli.openQueue(database)) {
-        long deleted = opened.queue().pruneFinishedJobs(age);
-        cli.out().println("pruned " + deleted + " finished jobs older than " + olderThan.strip());
-      }
-      cli.out().flush();
-      return 0;
+  private static void print(PrintWriter out, Job job) {
+    out.println("job          " + job.id());
+    out.println("session      " + job.sessionId());
+    out.println("status       " + job.status().dbValue());
+    out.println(
+        "tier         "
+            + job.tier().name().toLowerCase(Locale.ROOT)
+            + " (priority "
+            + job.priority()
+            + ")");
+    out.println(
+        "attempts     "
+            + attempts(job)
+            + " ("
+            + job.retryCount()
+            + " failed, "
+            + job.maxAttempts()
+            + " allowed)");
+    out.println("prompt       " + excerpt(job.prompt(), 200));
+    out.println("created      " + job.createdAt());
+    out.println("run at       " + job.runAt());
+    out.println("started      " + (job.startedAt() == null ? "-" : job.startedAt()));
+    out.println("finished     " + (job.completedAt() == null ? "-" : job.completedAt()));
+    if (job.leaseOwner() != null) {
+      out.println("held by      " + job.leaseOwner() + " until " + job.leaseExpiresAt());
+    }
+    if (job.idempotencyKey() != null) {
+      out.println("key          " + job.idempotencyKey());
+    }
+    out.println("last error   " + (job.errorMessage() == null ? "-" : job.errorMessage()));
+    out.println("errors       " + (job.errors().isEmpty() ? "none" : ""));
+    for (JobError e : job.errors()) {
+      out.println(
+          "  attempt "
+              + e.attempt()
+              + " at "
+              + e.at()
+              + (e.worker() == null ? "" : " on " + e.worker())
+              + ": "
+              + e.error());
     }
   }
 
-  private interface Action {
-    boolean apply(JobQueue queue, UUID id);
-  }
-
-  private static int act(
-      Cli cli, Cli.DatabaseOptions database, String id, String done, String needs, Action action) {
+  /**
+   * Runs a state change on one job: 0 when it changed, 1 (with the job's current status) when the
+   * job is missing or not in a state the change applies to.
+   */
+  private int act(
+      Cli.DatabaseOptions database,
+      String id,
+      String done,
+      String needs,
+      BiPredicate<JobQueue, UUID> change) {
     UUID jobId = parseId(id);
     try (Cli.Opened opened = cli.openQueue(database)) {
       boolean changed;
       try {
-        changed = action.apply(opened.queue(), jobId);
+        changed = change.test(opened.queue(), jobId);
       } catch (JobNotFoundException e) {
-        cli.err().println("error: job " + jobId + " does not exist");
-        cli.err().flush();
-        return 1;
+        return jobMissing(jobId);
       }
       if (!changed) {
         String now = opened.queue().findJob(jobId).map(j -> j.status().dbValue()).orElse("gone");
@@ -334,5 +272,11 @@ final class JobsCommand implements Callable<Integer> {
     }
     cli.out().flush();
     return 0;
+  }
+
+  private int jobMissing(UUID jobId) {
+    cli.err().println("error: job " + jobId + " does not exist");
+    cli.err().flush();
+    return 1;
   }
 }

@@ -78,7 +78,7 @@ public final class Main implements Runnable {
     cl.addSubcommand(new EnqueueCommand(cli));
     cl.addSubcommand(new StatsCommand(cli));
     cl.addSubcommand(new MigrateCommand(cli));
-    cl.addSubcommand(JobsCommand.commandLine(cli));
+    cl.addSubcommand(new JobsCommand(cli));
     cl.addSubcommand(new DemoCommand(cli));
     cl.addSubcommand(new BenchCommand(cli.env(), Notifiers::postgres));
     cl.setOut(cli.out());
