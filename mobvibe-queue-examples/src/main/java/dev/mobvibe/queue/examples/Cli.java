@@ -75,17 +75,16 @@ record Cli(Map<String, String> env, PrintWriter out, PrintWriter err, boolean ow
     Settings settings = settings(options.flags());
     Database db = Database.open(settings, env, false);
     JobQueue queue = db.queueBuilder().schema(settings.schema()).maxPoolSize(2).build();
-    return new Opened(settings, db, queue);
+    return new Opened(db, queue);
   }
 
   /**
    * A queue opened for one command.
    *
-   * @param settings the settings
    * @param db the database
    * @param queue the queue
    */
-  record Opened(Settings settings, Database db, JobQueue queue) implements AutoCloseable {
+  record Opened(Database db, JobQueue queue) implements AutoCloseable {
     @Override
     public void close() {
       queue.close();

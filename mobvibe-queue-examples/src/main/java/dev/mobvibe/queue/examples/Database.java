@@ -27,7 +27,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class Database implements AutoCloseable {
 
   /** The database the local fallback uses, created when missing. */
-  static final String LOCAL_DATABASE = "mobvibe";
+  private static final String LOCAL_DATABASE = "mobvibe";
 
   private static final String LOCAL_HOST = "127.0.0.1";
   private static final int LOCAL_PORT = 5432;

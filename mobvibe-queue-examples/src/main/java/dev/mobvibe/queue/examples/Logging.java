@@ -20,8 +20,8 @@ final class Logging {
   }
 
   /**
-   * Quiets the SDK's own loggers to ERROR (the demo narrates instead), unless a finer level was
-   * asked for explicitly.
+   * Quiets the SDK's own loggers to ERROR (the demo narrates instead); the caller decides when, the
+   * demo when no log level was asked for.
    */
   static void quietQueueLogs() {
     queueLogger().setLevel(Level.ERROR);

@@ -10,8 +10,8 @@ import picocli.CommandLine.Mixin;
     name = "migrate",
     mixinStandardHelpOptions = true,
     description =
-        "Applies the queue's schema migrations to DATABASE_URL (else the local database the"
-            + " worker would use; additive, under an advisory lock, safe to repeat) and reports"
+        "Applies the queue's schema migrations to DATABASE_URL (else PostgreSQL on"
+            + " 127.0.0.1:5432; additive, under an advisory lock, safe to repeat) and reports"
             + " what it applied.")
 final class MigrateCommand implements Callable<Integer> {
 

@@ -82,7 +82,7 @@ final class Notifiers {
    * @param db the database
    * @return the reason, or null
    */
-  static String listenProblem(Database db) {
+  private static String listenProblem(Database db) {
     if (db.jdbcUrl().contains(":" + TRANSACTION_POOLER_PORT + "/")) {
       return "port " + TRANSACTION_POOLER_PORT + " is a transaction pooler";
     }

@@ -21,9 +21,6 @@ import java.util.regex.Pattern;
  */
 public final class Settings {
 
-  /** One setting: its environment name, its flag, its default and what it means. */
-  record Definition(String name, String flag, String defaultValue, String meaning) {}
-
   static final String DATABASE_URL = "DATABASE_URL";
   static final String SUPABASE_URL = "SUPABASE_URL";
   static final String SUPABASE_SERVICE_ROLE_KEY = "SUPABASE_SERVICE_ROLE_KEY";
@@ -38,76 +35,25 @@ public final class Settings {
   static final String QUEUE_SCHEMA = "QUEUE_SCHEMA";
   static final String WORKER_ID = "WORKER_ID";
 
-  /** Every setting, in the order the README documents them. */
-  static final List<Definition> DEFINITIONS =
-      List.of(
-          new Definition(
-              DATABASE_URL,
-              "--database-url",
-              "(none)",
-              "PostgreSQL to use: jdbc:postgresql://host:port/db or postgresql://user:pass@host/db."
-                  + " Unset: PostgreSQL on 127.0.0.1:5432 (user postgres, database mobvibe, created"
-                  + " if missing); worker and demo then fall back to an embedded PostgreSQL"),
-          new Definition(
-              SUPABASE_URL,
-              "--supabase-url",
-              "(none)",
-              "Supabase project URL, for --notifier supabase (Realtime wake-ups)"),
-          new Definition(
-              SUPABASE_SERVICE_ROLE_KEY,
-              "--supabase-service-role-key",
-              "(none)",
-              "Supabase service role key, for --notifier supabase. Never logged"),
-          new Definition(
-              POLL_INTERVAL_MS,
-              "--poll-interval-ms",
-              "10000",
-              "how often the worker claims when nothing wakes it (10 to 3600000)"),
-          new Definition(
-              MONITOR_INTERVAL_MS,
-              "--monitor-interval-ms",
-              "30000",
-              "how often the queue statistics are logged and the health verdict refreshed"),
-          new Definition(
-              MAX_CONCURRENT_JOBS,
-              "--max-concurrent-jobs",
-              "10",
-              "jobs one worker runs at once (1 to 1000)"),
-          new Definition(
-              SHUTDOWN_TIMEOUT_MS,
-              "--shutdown-timeout-ms",
-              "30000",
-              "on SIGTERM/SIGINT, how long running jobs may finish before they are interrupted and"
-                  + " returned to pending"),
-          new Definition(
-              HEALTH_CHECK_PORT,
-              "--health-check-port",
-              "8080",
-              "port of GET /health and GET /metrics (0 picks a free port)"),
-          new Definition(
-              LOG_LEVEL, "--log-level", "info", "trace, debug, info, warn, error or off"),
-          new Definition(
-              JOB_LEASE_MS,
-              "--job-lease-ms",
-              "60000",
-              "lease on a claimed job, renewed while it runs; a crashed worker's jobs return after"
-                  + " it"),
-          new Definition(
-              JOB_TIMEOUT_MS,
-              "--job-timeout-ms",
-              "1800000",
-              "how long one attempt may run before it is cancelled and counted as failed (0: no"
-                  + " limit)"),
-          new Definition(
-              QUEUE_SCHEMA,
-              "--schema",
-              "public",
-              "schema of the queue tables (the demo uses its own, mobvibe_demo)"),
-          new Definition(
-              WORKER_ID,
-              "--worker-id",
-              "host-pid-random",
-              "this worker's id, the lease owner of its jobs; unique among running workers"));
+  /**
+   * The flag that overrides each setting, named with it in every error. Defaults and meanings are
+   * in the README's settings table and in the getters.
+   */
+  private static final Map<String, String> FLAGS =
+      Map.ofEntries(
+          Map.entry(DATABASE_URL, "--database-url"),
+          Map.entry(SUPABASE_URL, "--supabase-url"),
+          Map.entry(SUPABASE_SERVICE_ROLE_KEY, "--supabase-service-role-key"),
+          Map.entry(POLL_INTERVAL_MS, "--poll-interval-ms"),
+          Map.entry(MONITOR_INTERVAL_MS, "--monitor-interval-ms"),
+          Map.entry(MAX_CONCURRENT_JOBS, "--max-concurrent-jobs"),
+          Map.entry(SHUTDOWN_TIMEOUT_MS, "--shutdown-timeout-ms"),
+          Map.entry(HEALTH_CHECK_PORT, "--health-check-port"),
+          Map.entry(LOG_LEVEL, "--log-level"),
+          Map.entry(JOB_LEASE_MS, "--job-lease-ms"),
+          Map.entry(JOB_TIMEOUT_MS, "--job-timeout-ms"),
+          Map.entry(QUEUE_SCHEMA, "--schema"),
+          Map.entry(WORKER_ID, "--worker-id"));
 
   private static final Pattern SCHEMA = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
   private static final Pattern WORKER = Pattern.compile("[A-Za-z0-9._:-]{1,100}");
@@ -360,7 +306,7 @@ public final class Settings {
     String label(String name) {
       String flag = flags.get(name);
       if (flag != null && !flag.isBlank()) {
-        return definition(name).flag() + " (" + name + ")";
+        return FLAGS.get(name) + " (" + name + ")";
       }
       return name;
     }
@@ -479,10 +425,6 @@ public final class Settings {
         throw new Invalid(label(name) + " must not contain whitespace (value not shown)");
       }
       return value;
-    }
-
-    private static Definition definition(String name) {
-      return DEFINITIONS.stream().filter(d -> d.name().equals(name)).findFirst().orElseThrow();
     }
 
     private static String shorten(String value) {
