@@ -2,8 +2,13 @@ package dev.mobvibe.queue.examples;
 
 import dev.mobvibe.queue.JobQueue;
 import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Option;
 
 /**
@@ -16,6 +21,57 @@ import picocli.CommandLine.Option;
  * @param ownsJvm true when running as {@code main}: shutdown hooks may be installed
  */
 record Cli(Map<String, String> env, PrintWriter out, PrintWriter err, boolean ownsJvm) {
+
+  private static final Pattern SHORT_DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h|d)");
+
+  /**
+   * Parses a duration: {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}, {@code 1d} or ISO-8601
+   * such as {@code PT1M}.
+   *
+   * @param name the flag, for the message
+   * @param value the text
+   * @return the duration, not negative
+   * @throws CliException (exit 2) when malformed
+   */
+  static Duration parseDuration(String name, String value) {
+    String v = value.strip().toLowerCase(Locale.ROOT);
+    Matcher m = SHORT_DURATION.matcher(v);
+    Duration d = null;
+    if (m.matches()) {
+      long n = Long.parseLong(m.group(1));
+      d =
+          switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofDays(n);
+          };
+    } else if (v.startsWith("p")) {
+      try {
+        d = Duration.parse(v.toUpperCase(Locale.ROOT));
+      } catch (DateTimeParseException e) {
+        d = null;
+      }
+    }
+    if (d == null || d.isNegative()) {
+      throw new CliException(
+          2, name + " must be a duration like 500ms, 30s, 5m, 1h, 1d or PT1M, was '" + value + "'");
+    }
+    return d;
+  }
+
+  /**
+   * Text on one line, cut to at most {@code max} characters with {@code ...} when longer.
+   *
+   * @param text the text
+   * @param max the most characters, at least 4
+   * @return the excerpt
+   */
+  static String excerpt(String text, int max) {
+    String oneLine = text.replaceAll("\\s+", " ");
+    return oneLine.length() <= max ? oneLine : oneLine.substring(0, max - 3) + "...";
+  }
 
   /** The options every database command shares. */
   static final class DatabaseOptions {

@@ -136,7 +136,7 @@ final class DemoCommand implements Callable<Integer> {
               + schema
               + "'");
     }
-    Duration limit = EnqueueCommand.parseDuration("--timeout", timeout);
+    Duration limit = Cli.parseDuration("--timeout", timeout);
     Map<String, String> flags = new HashMap<>();
     Cli.put(flags, Settings.DATABASE_URL, databaseUrl);
     Cli.put(flags, Settings.LOG_LEVEL, logLevel);

@@ -5,13 +5,10 @@ import dev.mobvibe.queue.JobQueue;
 import dev.mobvibe.queue.NewJob;
 import dev.mobvibe.queue.PlanTier;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -28,7 +25,6 @@ import picocli.CommandLine.Option;
           + " and prints the job ids, one per line."
     })
 final class EnqueueCommand implements Callable<Integer> {
-  private static final Pattern SHORT_DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h|d)");
 
   @Mixin Cli.DatabaseOptions database = new Cli.DatabaseOptions();
 
@@ -71,7 +67,7 @@ final class EnqueueCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PlanTier planTier = parseTier(tier);
-    Duration wait = delay == null ? Duration.ZERO : parseDuration("--delay", delay);
+    Duration wait = delay == null ? Duration.ZERO : Cli.parseDuration("--delay", delay);
     if (count < 1 || count > JobQueue.MAX_BATCH_SIZE) {
       throw new CliException(
           2, "--count must be between 1 and " + JobQueue.MAX_BATCH_SIZE + ", was " + count);
@@ -101,42 +97,5 @@ final class EnqueueCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new CliException(2, "--tier must be pro, starter or free, was '" + value + "'");
     }
-  }
-
-  /**
-   * Parses a duration: {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}, {@code 1d} or ISO-8601
-   * such as {@code PT1M}.
-   *
-   * @param name the flag, for the message
-   * @param value the text
-   * @return the duration, not negative
-   * @throws CliException (exit 2) when malformed
-   */
-  static Duration parseDuration(String name, String value) {
-    String v = value.strip().toLowerCase(Locale.ROOT);
-    Matcher m = SHORT_DURATION.matcher(v);
-    Duration d = null;
-    if (m.matches()) {
-      long n = Long.parseLong(m.group(1));
-      d =
-          switch (m.group(2)) {
-            case "ms" -> Duration.ofMillis(n);
-            case "s" -> Duration.ofSeconds(n);
-            case "m" -> Duration.ofMinutes(n);
-            case "h" -> Duration.ofHours(n);
-            default -> Duration.ofDays(n);
-          };
-    } else if (v.startsWith("p")) {
-      try {
-        d = Duration.parse(v.toUpperCase(Locale.ROOT));
-      } catch (DateTimeParseException e) {
-        d = null;
-      }
-    }
-    if (d == null || d.isNegative()) {
-      throw new CliException(
-          2, name + " must be a duration like 500ms, 30s, 5m, 1h, 1d or PT1M, was '" + value + "'");
-    }
-    return d;
   }
 }

@@ -92,7 +92,7 @@ final class JobsCommand implements Callable<Integer> {
             job.tier().name().toLowerCase(Locale.ROOT),
             attempts(job),
             job.createdAt() == null ? "-" : job.createdAt().truncatedTo(ChronoUnit.SECONDS),
-            excerpt(showsError(job) ? job.errorMessage() : job.prompt(), 60));
+            Cli.excerpt(showsError(job) ? job.errorMessage() : job.prompt(), 60));
       }
       if (jobs.isEmpty()) {
         out.println("(no jobs)");
@@ -117,11 +117,6 @@ final class JobsCommand implements Callable<Integer> {
           default -> job.retryCount() + 1;
         };
     return used + "/" + job.maxAttempts();
-  }
-
-  static String excerpt(String text, int max) {
-    String oneLine = text.replaceAll("\\s+", " ");
-    return oneLine.length() <= max ? oneLine : oneLine.substring(0, max - 3) + "...";
   }
 
   private static UUID parseId(String id) {
@@ -191,7 +186,7 @@ final class JobsCommand implements Callable<Integer> {
               paramLabel = "AGE",
               description = "for example 7d, 12h or PT30M")
           String olderThan) {
-    Duration age = EnqueueCommand.parseDuration("--older-than", olderThan);
+    Duration age = Cli.parseDuration("--older-than", olderThan);
     try (Cli.Opened opened = cli.openQueue(database)) {
       long deleted = opened.queue().pruneFinishedJobs(age);
       cli.out().println("pruned " + deleted + " finished jobs older than " + olderThan.strip());
@@ -218,7 +213,7 @@ final class JobsCommand implements Callable<Integer> {
             + " failed, "
             + job.maxAttempts()
             + " allowed)");
-    out.println("prompt       " + excerpt(job.prompt(), 200));
+    out.println("prompt       " + Cli.excerpt(job.prompt(), 200));
     out.println("created      " + job.createdAt());
     out.println("run at       " + job.runAt());
     out.println("started      " + (job.startedAt() == null ? "-" : job.startedAt()));

@@ -428,8 +428,7 @@ public final class Settings {
     }
 
     private static String shorten(String value) {
-      String oneLine = value.replaceAll("\\s+", " ");
-      return oneLine.length() > 60 ? oneLine.substring(0, 57) + "..." : oneLine;
+      return Cli.excerpt(value, 60);
     }
   }
 }

@@ -103,7 +103,7 @@ public final class SimulatedCodingSession implements JobHandler {
   }
 
   private static String excerpt(String prompt) {
-    return prompt.length() <= 80 ? prompt : prompt.substring(0, 77) + "...";
+    return Cli.excerpt(prompt, 80);
   }
 
   @Override

@@ -188,14 +188,14 @@ class SettingsTest {
 
   @Test
   void durationsInTheShortAndTheIsoForm() {
-    assertThat(EnqueueCommand.parseDuration("--delay", "500ms")).isEqualTo(Duration.ofMillis(500));
-    assertThat(EnqueueCommand.parseDuration("--delay", "30s")).isEqualTo(Duration.ofSeconds(30));
-    assertThat(EnqueueCommand.parseDuration("--delay", "5m")).isEqualTo(Duration.ofMinutes(5));
-    assertThat(EnqueueCommand.parseDuration("--delay", "2h")).isEqualTo(Duration.ofHours(2));
-    assertThat(EnqueueCommand.parseDuration("--delay", "1d")).isEqualTo(Duration.ofDays(1));
-    assertThat(EnqueueCommand.parseDuration("--delay", "PT1M")).isEqualTo(Duration.ofMinutes(1));
-    assertThat(EnqueueCommand.parseDuration("--delay", "pt90s")).isEqualTo(Duration.ofSeconds(90));
-    assertThatThrownBy(() -> EnqueueCommand.parseDuration("--delay", "-PT1S"))
+    assertThat(Cli.parseDuration("--delay", "500ms")).isEqualTo(Duration.ofMillis(500));
+    assertThat(Cli.parseDuration("--delay", "30s")).isEqualTo(Duration.ofSeconds(30));
+    assertThat(Cli.parseDuration("--delay", "5m")).isEqualTo(Duration.ofMinutes(5));
+    assertThat(Cli.parseDuration("--delay", "2h")).isEqualTo(Duration.ofHours(2));
+    assertThat(Cli.parseDuration("--delay", "1d")).isEqualTo(Duration.ofDays(1));
+    assertThat(Cli.parseDuration("--delay", "PT1M")).isEqualTo(Duration.ofMinutes(1));
+    assertThat(Cli.parseDuration("--delay", "pt90s")).isEqualTo(Duration.ofSeconds(90));
+    assertThatThrownBy(() -> Cli.parseDuration("--delay", "-PT1S"))
         .isInstanceOf(CliException.class);
   }
 
