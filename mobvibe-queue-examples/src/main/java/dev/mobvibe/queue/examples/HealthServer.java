@@ -62,16 +62,23 @@ final class HealthServer implements AutoCloseable {
     server.setExecutor(executor);
     server.createContext(
         "/health",
-        exchange -> {
-          Health h = health.get();
-          respond(exchange, h.ok() ? 200 : 503, "application/json", json(h.body()));
-        });
+        exchange ->
+            respond(
+                exchange,
+                () -> {
+                  Health h = health.get();
+                  return new Reply(h.ok() ? 200 : 503, "application/json", json(h.body()));
+                }));
     server.createContext(
         "/metrics",
         exchange ->
-            respond(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.get()));
+            respond(
+                exchange,
+                () -> new Reply(200, "text/plain; version=0.0.4; charset=utf-8", metrics.get())));
     server.createContext(
-        "/", exchange -> respond(exchange, 404, "text/plain", "try /health or /metrics\n"));
+        "/",
+        exchange ->
+            respond(exchange, () -> new Reply(404, "text/plain", "try /health or /metrics\n")));
     server.start();
     return new HealthServer(server, executor);
   }
@@ -85,22 +92,29 @@ final class HealthServer implements AutoCloseable {
     return server.getAddress().getPort();
   }
 
-  private static void respond(HttpExchange exchange, int status, String type, String body)
-      throws IOException {
+  /** A response: status, content type and body. */
+  private record Reply(int status, String type, String body) {}
+
+  /**
+   * Answers GET and HEAD with the reply, computed only then (it may query the database); any other
+   * method gets 405 without it.
+   */
+  private static void respond(HttpExchange exchange, Supplier<Reply> reply) throws IOException {
     try (exchange) {
       if (!"GET".equals(exchange.getRequestMethod())
           && !"HEAD".equals(exchange.getRequestMethod())) {
         exchange.sendResponseHeaders(405, -1);
         return;
       }
-      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().set("Content-Type", type);
+      Reply r = reply.get();
+      byte[] bytes = r.body().getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().set("Content-Type", r.type());
       exchange.getResponseHeaders().set("Cache-Control", "no-store");
       if ("HEAD".equals(exchange.getRequestMethod())) {
-        exchange.sendResponseHeaders(status, -1);
+        exchange.sendResponseHeaders(r.status(), -1);
         return;
       }
-      exchange.sendResponseHeaders(status, bytes.length);
+      exchange.sendResponseHeaders(r.status(), bytes.length);
       try (OutputStream out = exchange.getResponseBody()) {
         out.write(bytes);
       }

@@ -35,6 +35,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -206,11 +208,7 @@ final class WorkerCommand implements Callable<Integer> {
   private int run(Settings settings, JobHandler handler) throws InterruptedException {
     log.info("settings: {}", settings);
     try (Database db = Database.open(settings, cli.env(), true);
-        JobQueue queue =
-            db.queueBuilder()
-                .schema(settings.schema())
-                .pollInterval(settings.pollInterval())
-                .build()) {
+        JobQueue queue = db.queueBuilder().schema(settings.schema()).build()) {
       log.info("database: {}", db.description());
       if (!noMigrate) {
         MigrationReport m = queue.migrate();
@@ -246,14 +244,14 @@ final class WorkerCommand implements Callable<Integer> {
         if (choice.notifier() != null) {
           metrics.bindNotifier(choice.notifier());
         }
-        Probe probe = new Probe(queue.dataSource());
+        Probe probe = new Probe(queue);
         QueueMonitor monitor = QueueMonitor.builder(queue).onReport(metrics::update).build();
         HealthServer server =
             HealthServer.start(
                 settings.healthCheckPort(),
                 () -> health(p, choice, monitor, probe),
                 () -> {
-                  probe.stats(queue).ifPresent(metrics::update);
+                  probe.stats().ifPresent(metrics::update);
                   return registry.scrape();
                 });
         health = server;
@@ -441,13 +439,13 @@ final class WorkerCommand implements Callable<Integer> {
   /**
    * Checks the database for {@code /health} and refreshes statistics for {@code /metrics}, each
    * with a short timeout, on one daemon thread, so a dead database answers 503 quickly instead of
-   * hanging the endpoint.
+   * hanging the endpoint. Each is read at most once a second, and a read still running when the
+   * next request comes is joined, not repeated: a slow database never piles up queries.
    */
-  static final class Probe implements AutoCloseable {
+  private static final class Probe implements AutoCloseable {
     private static final long TIMEOUT_MILLIS = 2_000;
     private static final long CACHE_MILLIS = 1_000;
 
-    private final DataSource dataSource;
     private final ExecutorService executor =
         Executors.newSingleThreadExecutor(
             r -> {
@@ -455,40 +453,27 @@ final class WorkerCommand implements Callable<Integer> {
               t.setDaemon(true);
               return t;
             });
-    private CompletableFuture<Optional<String>> inFlight;
-    private long checkedAt;
-    private Optional<String> last = Optional.of("not checked yet");
+    private final Refreshed<Optional<String>> problem;
+    private final Refreshed<Optional<QueueStats>> stats;
 
-    Probe(DataSource dataSource) {
-      this.dataSource = dataSource;
+    Probe(JobQueue queue) {
+      DataSource dataSource = queue.dataSource();
+      this.problem = new Refreshed<>(() -> selectOne(dataSource), Optional::of);
+      this.stats =
+          new Refreshed<>(() -> Optional.of(queue.getQueueStats()), why -> Optional.empty());
     }
 
     /** Why the database is unreachable, or empty when a {@code SELECT 1} succeeds. */
-    synchronized Optional<String> problem() {
-      long now = System.nanoTime();
-      if (inFlight == null && now - checkedAt < TimeUnit.MILLISECONDS.toNanos(CACHE_MILLIS)) {
-        return last;
-      }
-      if (inFlight == null) {
-        inFlight = CompletableFuture.supplyAsync(this::selectOne, executor);
-      }
-      try {
-        last = inFlight.get(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
-        inFlight = null;
-      } catch (TimeoutException e) {
-        last = Optional.of("no answer within " + TIMEOUT_MILLIS + " ms");
-      } catch (ExecutionException e) {
-        last = Optional.of(String.valueOf(e.getCause()));
-        inFlight = null;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        last = Optional.of("interrupted");
-      }
-      checkedAt = System.nanoTime();
-      return last;
+    Optional<String> problem() {
+      return problem.get();
     }
 
-    private Optional<String> selectOne() {
+    /** Statistics at most a second old, or empty when they cannot be read quickly. */
+    Optional<QueueStats> stats() {
+      return stats.get();
+    }
+
+    private static Optional<String> selectOne(DataSource dataSource) {
       try (Connection c = dataSource.getConnection();
           Statement st = c.createStatement()) {
         st.setQueryTimeout(2);
@@ -499,23 +484,48 @@ final class WorkerCommand implements Callable<Integer> {
       }
     }
 
-    /** Fresh statistics, or empty when they cannot be read quickly. */
-    Optional<QueueStats> stats(JobQueue queue) {
-      try {
-        return Optional.of(
-            CompletableFuture.supplyAsync(queue::getQueueStats, executor)
-                .get(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS));
-      } catch (TimeoutException | ExecutionException e) {
-        return Optional.empty();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return Optional.empty();
-      }
-    }
-
     @Override
     public void close() {
       executor.shutdownNow();
+    }
+
+    /** One value read on the probe thread; {@code failed} turns a reason into the value. */
+    private final class Refreshed<T> {
+      private final Supplier<T> read;
+      private final Function<String, T> failed;
+      private CompletableFuture<T> inFlight;
+      private T last;
+      private long readAt;
+
+      Refreshed(Supplier<T> read, Function<String, T> failed) {
+        this.read = read;
+        this.failed = failed;
+      }
+
+      synchronized T get() {
+        if (inFlight == null
+            && last != null
+            && System.nanoTime() - readAt < TimeUnit.MILLISECONDS.toNanos(CACHE_MILLIS)) {
+          return last;
+        }
+        if (inFlight == null) {
+          inFlight = CompletableFuture.supplyAsync(read, executor);
+        }
+        try {
+          last = inFlight.get(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+          inFlight = null;
+        } catch (TimeoutException e) {
+          last = failed.apply("no answer within " + TIMEOUT_MILLIS + " ms");
+        } catch (ExecutionException e) {
+          last = failed.apply(String.valueOf(e.getCause()));
+          inFlight = null;
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          last = failed.apply("interrupted");
+        }
+        readAt = System.nanoTime();
+        return last;
+      }
     }
   }
 }
