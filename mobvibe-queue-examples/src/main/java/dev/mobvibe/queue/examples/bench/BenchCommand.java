@@ -29,27 +29,27 @@ public final class BenchCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Option(names = "--jobs", description = "B1 jobs per run (default ${DEFAULT-VALUE})")
-  int jobs = 20_000;
+  int jobs = Benchmark.Options.DEFAULT_JOBS;
 
   @Option(
       names = "--concurrency",
       split = ",",
       description = "B1 concurrencies (default ${DEFAULT-VALUE})")
-  List<Integer> concurrencies = List.of(10, 50);
+  List<Integer> concurrencies = Benchmark.Options.DEFAULT_CONCURRENCIES;
 
   @Option(
       names = "--runs",
       description = "B1 runs per concurrency, median (default ${DEFAULT-VALUE})")
-  int runs = 3;
+  int runs = Benchmark.Options.DEFAULT_RUNS;
 
   @Option(names = "--pickup-jobs", description = "B2 jobs (default ${DEFAULT-VALUE})")
-  int pickupJobs = 500;
+  int pickupJobs = Benchmark.Options.DEFAULT_PICKUP_JOBS;
 
   @Option(names = "--pickup-rate", description = "B2 inserts per second (default ${DEFAULT-VALUE})")
-  int pickupRate = 100;
+  int pickupRate = Benchmark.Options.DEFAULT_PICKUP_RATE;
 
   @Option(names = "--enqueue-jobs", description = "B4 batch rows (default ${DEFAULT-VALUE})")
-  int enqueueJobs = 20_000;
+  int enqueueJobs = Benchmark.Options.DEFAULT_ENQUEUE_JOBS;
 
   @Option(
       names = "--no-sessions",
@@ -131,10 +131,11 @@ public final class BenchCommand implements Callable<Integer> {
     BenchResult result = new Benchmark(options, progress).run();
     out.println();
     out.print(result.table());
-    out.println(result.json());
+    String json = result.json();
+    out.println(json);
     out.flush();
     if (jsonOut != null) {
-      Files.writeString(jsonOut, result.json() + "\n", StandardCharsets.UTF_8);
+      Files.writeString(jsonOut, json + "\n", StandardCharsets.UTF_8);
     }
     if (chart != null) {
       BenchChart.write(result, chart);

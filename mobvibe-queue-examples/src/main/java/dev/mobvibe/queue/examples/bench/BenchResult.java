@@ -3,7 +3,6 @@ package dev.mobvibe.queue.examples.bench;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -187,7 +186,7 @@ public record BenchResult(
     Idle idle;
 
     void machine(Map<String, Object> machine) {
-      this.machine = new LinkedHashMap<>(machine);
+      this.machine = machine;
     }
 
     void limit(double limit) {

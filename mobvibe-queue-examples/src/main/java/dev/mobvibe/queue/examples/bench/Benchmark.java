@@ -9,6 +9,7 @@ import dev.mobvibe.queue.JobProcessor;
 import dev.mobvibe.queue.JobQueue;
 import dev.mobvibe.queue.NewJob;
 import dev.mobvibe.queue.NotifierState;
+import dev.mobvibe.queue.internal.ConnectionUrls;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
@@ -23,6 +24,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -33,6 +35,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 
@@ -81,7 +84,8 @@ public final class Benchmark {
   private String scratchName;
 
   /**
-   * Settings of a run. Build with {@link #defaults(String)} and the {@code with} methods.
+   * Settings of a run: the protocol's sizes are {@link #defaults(String)} and the {@code DEFAULT_}
+   * constants. The password never appears in {@link #toString()}.
    *
    * @param adminUrl a {@code jdbc:postgresql:} URL of a database whose user may create databases
    * @param user the user, or null
@@ -110,6 +114,24 @@ public final class Benchmark {
       int prefetch,
       NotifierFactory notifierFactory) {
 
+    /** B1 jobs per run. */
+    public static final int DEFAULT_JOBS = 20_000;
+
+    /** B1 concurrencies. */
+    public static final List<Integer> DEFAULT_CONCURRENCIES = List.of(10, 50);
+
+    /** B1 runs per concurrency. */
+    public static final int DEFAULT_RUNS = 3;
+
+    /** B2 jobs. */
+    public static final int DEFAULT_PICKUP_JOBS = 500;
+
+    /** B2 inserts per second. */
+    public static final int DEFAULT_PICKUP_RATE = 100;
+
+    /** B4 batch rows. */
+    public static final int DEFAULT_ENQUEUE_JOBS = 20_000;
+
     /** Checks the settings. */
     public Options {
       Objects.requireNonNull(adminUrl, "adminUrl");
@@ -118,6 +140,10 @@ public final class Benchmark {
         throw new IllegalArgumentException(
             "bench sizes too small: jobs >= 100, runs >= 1, pickup >= 1, enqueue >= 1000");
       }
+      if (concurrencies.isEmpty() || concurrencies.stream().anyMatch(c -> c < 1 || c > 1000)) {
+        throw new IllegalArgumentException(
+            "concurrencies must be 1 to 1000 each, at least one, was " + concurrencies);
+      }
       if (prefetch < -1 || prefetch > JobProcessor.MAX_PREFETCH) {
         throw new IllegalArgumentException(
             "prefetch must be -1 (auto) or between 0 and 1000, was " + prefetch);
@@ -125,14 +151,53 @@ public final class Benchmark {
     }
 
     /**
-     * The protocol's defaults.
+     * The protocol's sizes, as the default user without a password and without B2, which needs a
+     * notifier: pass a {@link NotifierFactory} to the constructor to measure it.
      *
      * @param adminUrl the admin database URL
      * @return the options
      */
     public static Options defaults(String adminUrl) {
       return new Options(
-          adminUrl, null, null, 20_000, List.of(10, 50), 3, 500, 100, 20_000, true, -1, null);
+          adminUrl,
+          null,
+          null,
+          DEFAULT_JOBS,
+          DEFAULT_CONCURRENCIES,
+          DEFAULT_RUNS,
+          DEFAULT_PICKUP_JOBS,
+          DEFAULT_PICKUP_RATE,
+          DEFAULT_ENQUEUE_JOBS,
+          true,
+          -1,
+          null);
+    }
+
+    @Override
+    public String toString() {
+      return "Options[adminUrl="
+          + ConnectionUrls.redact(adminUrl)
+          + ", user="
+          + user
+          + ", password="
+          + (password == null ? "none" : "***")
+          + ", jobs="
+          + jobs
+          + ", concurrencies="
+          + concurrencies
+          + ", runs="
+          + runs
+          + ", pickupJobs="
+          + pickupJobs
+          + ", pickupRate="
+          + pickupRate
+          + ", enqueueJobs="
+          + enqueueJobs
+          + ", trackSessions="
+          + trackSessions
+          + ", prefetch="
+          + prefetch
+          + "]";
     }
   }
 
@@ -380,7 +445,7 @@ public final class Benchmark {
    * the sorted latencies in nanoseconds.
    */
   private long[] measureNotifyFloor(int n) throws Exception {
-    long[] sentAt = new long[n];
+    AtomicLongArray sentAt = new AtomicLongArray(n); // written here, read by the listener
     long[] latencies = new long[n];
     AtomicLong received = new AtomicLong();
     CountDownLatch listening = new CountDownLatch(1);
@@ -403,7 +468,7 @@ public final class Benchmark {
                     if (batch != null) {
                       for (PGNotification note : batch) {
                         int i = Integer.parseInt(note.getParameter());
-                        latencies[i] = now - sentAt[i];
+                        latencies[i] = now - sentAt.get(i);
                         received.incrementAndGet();
                       }
                     }
@@ -427,7 +492,7 @@ public final class Benchmark {
           TimeUnit.NANOSECONDS.sleep(wait); // paces the load generator
         }
         notify.setString(1, Integer.toString(i));
-        sentAt[i] = System.nanoTime();
+        sentAt.set(i, System.nanoTime());
         try (ResultSet rs = notify.executeQuery()) {
           rs.next();
         }
@@ -586,19 +651,15 @@ public final class Benchmark {
       rs.next();
       version = rs.getString(1);
     }
-    return Map.of(
-        "cpus",
-        Runtime.getRuntime().availableProcessors(),
-        "java",
-        System.getProperty("java.version"),
-        "jvmArgs",
-        String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()),
-        "maxHeapMb",
-        Runtime.getRuntime().maxMemory() >> 20,
-        "postgres",
-        version,
-        "os",
-        System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+    Map<String, Object> facts = new LinkedHashMap<>(); // in this order in the JSON
+    facts.put("cpus", Runtime.getRuntime().availableProcessors());
+    facts.put("java", System.getProperty("java.version"));
+    facts.put(
+        "jvmArgs", String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()));
+    facts.put("maxHeapMb", Runtime.getRuntime().maxMemory() >> 20);
+    facts.put("postgres", version);
+    facts.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+    return facts;
   }
 
   private HikariDataSource pool(int size) {
