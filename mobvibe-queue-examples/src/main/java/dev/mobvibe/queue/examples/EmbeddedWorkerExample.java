@@ -7,7 +7,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * The README's "embed the processor in an existing service" example, compiled and run by the build
@@ -25,16 +24,14 @@ public final class EmbeddedWorkerExample {
   public static void main(String[] args) throws InterruptedException {
     JobQueue queue = JobQueue.builder().jdbcUrl(System.getenv("DATABASE_URL")).build();
     JobProcessor processor = start(queue, new SimpleMeterRegistry());
-    CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
                   processor.stop();
                   queue.close();
-                  stopped.countDown();
                 }));
-    stopped.await(); // the processor's threads are daemons: keep the JVM up until Ctrl-C
+    Thread.currentThread().join(); // the processor's threads are daemons: stay up until Ctrl-C
   }
 
   /**
@@ -46,7 +43,7 @@ public final class EmbeddedWorkerExample {
    */
   public static JobProcessor start(JobQueue queue, MeterRegistry registry) {
     queue.migrate(); // idempotent: safe from every instance at start-up
-    QueueMetrics metrics = new QueueMetrics(registry); // counters, timers, queue gauges
+    QueueMetrics metrics = new QueueMetrics(registry); // counters, timers; gauges: see below
     JobProcessor processor =
         JobProcessor.builder(
                 queue,

@@ -19,11 +19,11 @@ import org.slf4j.LoggerFactory;
  * can be watched. It waits with {@link JobContext#awaitCancellation} rather than sleeping, so
  * shutdown, cancel and timeout stop it at once. Thread-safe.
  */
-public final class SimulatedCodingSession implements JobHandler {
+final class SimulatedCodingSession implements JobHandler {
   private static final Logger log = LoggerFactory.getLogger(SimulatedCodingSession.class);
 
   /** Work per attempt unless set: 1 second, as in the seed. */
-  public static final Duration DEFAULT_WORK = Duration.ofSeconds(1);
+  static final Duration DEFAULT_WORK = Duration.ofSeconds(1);
 
   private static final int STEPS = 4;
 
@@ -37,7 +37,7 @@ public final class SimulatedCodingSession implements JobHandler {
    * @param work how long one attempt works; zero or positive
    * @param failRate the share of attempts that fail, 0 to 1
    */
-  public SimulatedCodingSession(Duration work, double failRate) {
+  SimulatedCodingSession(Duration work, double failRate) {
     this(work, failRate, job -> false);
   }
 
@@ -48,7 +48,7 @@ public final class SimulatedCodingSession implements JobHandler {
    * @param failRate the share of attempts that fail at random, 0 to 1
    * @param forcedFailure attempts for which this returns true fail
    */
-  public SimulatedCodingSession(Duration work, double failRate, Predicate<Job> forcedFailure) {
+  SimulatedCodingSession(Duration work, double failRate, Predicate<Job> forcedFailure) {
     Objects.requireNonNull(work, "work must not be null");
     if (work.isNegative()) {
       throw new IllegalArgumentException("work must not be negative, was " + work);
