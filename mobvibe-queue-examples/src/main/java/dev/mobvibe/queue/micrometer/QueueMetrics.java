@@ -105,16 +105,7 @@ public final class QueueMetrics implements JobListener, AutoCloseable {
 
   private final MeterRegistry registry;
   private final Tags tags;
-  private final Map<PlanTier, Counter> started;
-  private final Map<PlanTier, Counter> succeeded;
-  private final Map<PlanTier, Counter> failed;
-  private final Map<PlanTier, Counter> retried;
-  private final Map<PlanTier, Counter> deadLettered;
-  private final Map<PlanTier, Counter> lost;
-  private final Map<PlanTier, Timer> durationSucceeded;
-  private final Map<PlanTier, Timer> durationRetried;
-  private final Map<PlanTier, Timer> durationDeadLettered;
-  private final Map<PlanTier, Timer> claimToStart;
+  private final Map<PlanTier, TierMeters> byTier = new EnumMap<>(PlanTier.class);
   private final Counter claimed;
   private final Counter reaped;
   private final AtomicReference<QueueStats> stats = new AtomicReference<>();
@@ -140,25 +131,26 @@ public final class QueueMetrics implements JobListener, AutoCloseable {
   public QueueMetrics(MeterRegistry registry, Iterable<Tag> commonTags) {
     this.registry = Objects.requireNonNull(registry, "registry must not be null");
     this.tags = Tags.of(Objects.requireNonNull(commonTags, "commonTags must not be null"));
-    started = counters("mobvibe.jobs.started", "attempts started by a handler");
-    succeeded = counters("mobvibe.jobs.succeeded", "jobs completed");
-    failed = counters("mobvibe.jobs.failed", "attempts that failed (retried or dead-lettered)");
-    retried = counters("mobvibe.jobs.retried", "failed attempts that will run again");
-    deadLettered = counters("mobvibe.jobs.dead.lettered", "jobs that went to the dead letter");
-    lost = counters("mobvibe.jobs.lost", "attempts whose outcome was dropped: lease lost");
-    durationSucceeded = durationTimers("succeeded");
-    durationRetried = durationTimers("retried");
-    durationDeadLettered = durationTimers("dead_lettered");
-    claimToStart = new EnumMap<>(PlanTier.class);
     for (PlanTier tier : PlanTier.values()) {
-      claimToStart.put(
+      byTier.put(
           tier,
-          Timer.builder("mobvibe.job.claim.to.start")
-              .description("time from the claim of a job to the start of its handler")
-              .tags(tags)
-              .tag("tier", tag(tier))
-              .serviceLevelObjectives(CLAIM_TO_START_BUCKETS.toArray(Duration[]::new))
-              .register(registry));
+          new TierMeters(
+              counter(tier, "mobvibe.jobs.started", "attempts started by a handler"),
+              counter(tier, "mobvibe.jobs.succeeded", "jobs completed"),
+              counter(
+                  tier, "mobvibe.jobs.failed", "attempts that failed (retried or dead-lettered)"),
+              counter(tier, "mobvibe.jobs.retried", "failed attempts that will run again"),
+              counter(tier, "mobvibe.jobs.dead.lettered", "jobs that went to the dead letter"),
+              counter(tier, "mobvibe.jobs.lost", "attempts whose outcome was dropped: lease lost"),
+              durationTimer(tier, "succeeded"),
+              durationTimer(tier, "retried"),
+              durationTimer(tier, "dead_lettered"),
+              Timer.builder("mobvibe.job.claim.to.start")
+                  .description("time from the claim of a job to the start of its handler")
+                  .tags(tags)
+                  .tag("tier", tag(tier))
+                  .serviceLevelObjectives(CLAIM_TO_START_BUCKETS.toArray(Duration[]::new))
+                  .register(registry)));
     }
     claimed =
         Counter.builder("mobvibe.jobs.claimed")
@@ -302,33 +294,37 @@ public final class QueueMetrics implements JobListener, AutoCloseable {
 
   @Override
   public void onJobStarted(Job job, Duration sinceClaim) {
-    started.get(job.tier()).increment();
-    claimToStart.get(job.tier()).record(sinceClaim);
+    TierMeters m = byTier.get(job.tier());
+    m.started().increment();
+    m.claimToStart().record(sinceClaim);
   }
 
   @Override
   public void onJobSucceeded(Job job, Duration runTime) {
-    succeeded.get(job.tier()).increment();
-    durationSucceeded.get(job.tier()).record(runTime);
+    TierMeters m = byTier.get(job.tier());
+    m.succeeded().increment();
+    m.succeededTime().record(runTime);
   }
 
   @Override
   public void onJobRetried(Job job, Throwable error, Duration runTime) {
-    failed.get(job.tier()).increment();
-    retried.get(job.tier()).increment();
-    durationRetried.get(job.tier()).record(runTime);
+    TierMeters m = byTier.get(job.tier());
+    m.failed().increment();
+    m.retried().increment();
+    m.retriedTime().record(runTime);
   }
 
   @Override
   public void onJobDeadLettered(Job job, Throwable error, Duration runTime) {
-    failed.get(job.tier()).increment();
-    deadLettered.get(job.tier()).increment();
-    durationDeadLettered.get(job.tier()).record(runTime);
+    TierMeters m = byTier.get(job.tier());
+    m.failed().increment();
+    m.deadLettered().increment();
+    m.deadLetteredTime().record(runTime);
   }
 
   @Override
   public void onJobLost(Job job, String reason) {
-    lost.get(job.tier()).increment();
+    byTier.get(job.tier()).lost().increment();
   }
 
   @Override
@@ -357,34 +353,35 @@ public final class QueueMetrics implements JobListener, AutoCloseable {
     return "QueueMetrics" + tags;
   }
 
-  private Map<PlanTier, Counter> counters(String name, String description) {
-    Map<PlanTier, Counter> map = new EnumMap<>(PlanTier.class);
-    for (PlanTier tier : PlanTier.values()) {
-      map.put(
-          tier,
-          Counter.builder(name)
-              .description(description)
-              .tags(tags)
-              .tag("tier", tag(tier))
-              .register(registry));
-    }
-    return map;
+  /** The meters of one plan tier, found with one lookup per event. */
+  private record TierMeters(
+      Counter started,
+      Counter succeeded,
+      Counter failed,
+      Counter retried,
+      Counter deadLettered,
+      Counter lost,
+      Timer succeededTime,
+      Timer retriedTime,
+      Timer deadLetteredTime,
+      Timer claimToStart) {}
+
+  private Counter counter(PlanTier tier, String name, String description) {
+    return Counter.builder(name)
+        .description(description)
+        .tags(tags)
+        .tag("tier", tag(tier))
+        .register(registry);
   }
 
-  private Map<PlanTier, Timer> durationTimers(String outcome) {
-    Map<PlanTier, Timer> map = new EnumMap<>(PlanTier.class);
-    for (PlanTier tier : PlanTier.values()) {
-      map.put(
-          tier,
-          Timer.builder("mobvibe.job.duration")
-              .description("how long handlers ran, per outcome")
-              .tags(tags)
-              .tag("tier", tag(tier))
-              .tag("outcome", outcome)
-              .serviceLevelObjectives(DURATION_BUCKETS.toArray(Duration[]::new))
-              .register(registry));
-    }
-    return map;
+  private Timer durationTimer(PlanTier tier, String outcome) {
+    return Timer.builder("mobvibe.job.duration")
+        .description("how long handlers ran, per outcome")
+        .tags(tags)
+        .tag("tier", tag(tier))
+        .tag("outcome", outcome)
+        .serviceLevelObjectives(DURATION_BUCKETS.toArray(Duration[]::new))
+        .register(registry);
   }
 
   private void queueGauge(
