@@ -35,65 +35,57 @@ final class BenchChart {
     g.setColor(Color.WHITE);
     g.fillRect(0, 0, WIDTH, HEIGHT);
 
-    List<String> labels = new ArrayList<>();
-    List<Double> values = new ArrayList<>();
+    List<Bar> drain = new ArrayList<>();
     for (BenchResult.Drain d : result.drains()) {
-      labels.add("B1 c" + d.concurrency());
-      values.add(d.median());
+      drain.add(new Bar("B1 c" + d.concurrency(), d.median(), false));
     }
-    labels.add("L bare SQL");
-    values.add(result.limit());
-    panel(g, 20, "Drain throughput (jobs/s)", labels, values, "%.0f", new Color(0x3B82F6));
+    drain.add(new Bar("L bare SQL", result.limit(), true));
+    panel(g, 20, "Drain throughput (jobs/s)", drain, "%.0f", new Color(0x3B82F6));
 
     if (result.pickup() != null) {
       BenchResult.Pickup p = result.pickup();
-      panel(
-          g,
-          WIDTH / 2 + 10,
-          "Pickup latency (ms)",
-          List.of("p50", "p95", "p99", "max", "NOTIFY p50"),
+      List<Bar> pickup =
           List.of(
-              p.p50Millis(), p.p95Millis(), p.p99Millis(), p.maxMillis(), p.notifyFloorP50Millis()),
-          "%.2f",
-          new Color(0x10B981));
+              new Bar("p50", p.p50Millis(), false),
+              new Bar("p95", p.p95Millis(), false),
+              new Bar("p99", p.p99Millis(), false),
+              new Bar("max", p.maxMillis(), false),
+              new Bar("NOTIFY p50", p.notifyFloorP50Millis(), true));
+      panel(g, WIDTH / 2 + 10, "Pickup latency (ms)", pickup, "%.2f", new Color(0x10B981));
     }
     g.dispose();
     ImageIO.write(image, "png", file.toFile());
   }
 
   private static void panel(
-      Graphics2D g,
-      int left,
-      String title,
-      List<String> labels,
-      List<Double> values,
-      String format,
-      Color color) {
+      Graphics2D g, int left, String title, List<Bar> bars, String format, Color color) {
     int width = WIDTH / 2 - 40;
     int top = 50;
     int bottom = HEIGHT - 50;
     g.setColor(Color.BLACK);
     g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
     g.drawString(title, left + 10, 30);
-    double max = values.stream().mapToDouble(Double::doubleValue).max().orElse(1);
+    double max = bars.stream().mapToDouble(Bar::value).max().orElse(1);
     if (max <= 0) {
       max = 1;
     }
-    int slot = width / Math.max(1, values.size());
+    int slot = width / Math.max(1, bars.size());
     g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
-    for (int i = 0; i < values.size(); i++) {
-      int barHeight = (int) ((bottom - top - 20) * values.get(i) / max);
+    for (int i = 0; i < bars.size(); i++) {
+      Bar bar = bars.get(i);
+      int barHeight = (int) ((bottom - top - 20) * bar.value() / max);
       int x = left + 10 + i * slot + slot / 6;
       int barWidth = slot * 2 / 3;
-      // Reference bars (the bare-SQL limit, the bare NOTIFY floor) are grey.
-      boolean reference = labels.get(i).startsWith("L ") || labels.get(i).startsWith("NOTIFY");
-      g.setColor(reference ? Color.GRAY : color);
+      g.setColor(bar.reference() ? Color.GRAY : color);
       g.fillRect(x, bottom - barHeight, barWidth, barHeight);
       g.setColor(Color.BLACK);
-      g.drawString(String.format(Locale.ROOT, format, values.get(i)), x, bottom - barHeight - 5);
-      g.drawString(labels.get(i), x, bottom + 18);
+      g.drawString(String.format(Locale.ROOT, format, bar.value()), x, bottom - barHeight - 5);
+      g.drawString(bar.label(), x, bottom + 18);
     }
     g.setStroke(new BasicStroke(1));
     g.drawLine(left + 5, bottom, left + width, bottom);
   }
+
+  /** One bar; reference bars (the bare-SQL limit, the bare NOTIFY floor) are grey. */
+  private record Bar(String label, double value, boolean reference) {}
 }
