@@ -32,7 +32,7 @@ class AutoPrefetchTest {
 
   @BeforeEach
   void emptyTheQueue() {
-    db.execute("TRUNCATE coding_jobs, session_events, coding_sessions");
+    db.emptyQueueTables();
   }
 
   @Test

@@ -39,7 +39,7 @@ class JobQueueTest {
 
   @BeforeEach
   void emptyTheQueue() {
-    db.execute("TRUNCATE coding_jobs, session_events, coding_sessions");
+    db.emptyQueueTables();
   }
 
   // --- ordering ---------------------------------------------------------------------------

@@ -38,7 +38,7 @@ class ProcessorConcurrencyTest {
 
   @BeforeEach
   void emptyTheQueue() {
-    db.execute("TRUNCATE coding_jobs, session_events, coding_sessions");
+    db.emptyQueueTables();
   }
 
   static List<Job> enqueue(int n, String prefix) {

@@ -41,7 +41,7 @@ class ProcessorLeaseTest {
 
   @BeforeEach
   void emptyTheQueue() {
-    db.execute("TRUNCATE coding_jobs, session_events, coding_sessions");
+    db.emptyQueueTables();
   }
 
   // --- (a) renewal ----------------------------------------------------------------------------

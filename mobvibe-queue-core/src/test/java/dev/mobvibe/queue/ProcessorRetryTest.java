@@ -35,7 +35,7 @@ class ProcessorRetryTest {
 
   @BeforeEach
   void emptyTheQueue() {
-    db.execute("TRUNCATE coding_jobs, session_events, coding_sessions");
+    db.emptyQueueTables();
   }
 
   @Test

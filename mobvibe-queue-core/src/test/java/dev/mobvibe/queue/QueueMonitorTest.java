@@ -43,7 +43,7 @@ class QueueMonitorTest {
 
   @BeforeEach
   void emptyTheQueue() {
-    db.execute("TRUNCATE coding_jobs, session_events, coding_sessions");
+    db.emptyQueueTables();
   }
 
   static QueueStats stats(

@@ -41,7 +41,7 @@ class SessionLifecycleTest {
 
   @BeforeEach
   void emptyTheQueue() {
-    db.execute("TRUNCATE coding_jobs, session_events, coding_sessions");
+    db.emptyQueueTables();
   }
 
   /** One row of session_events. */

@@ -165,6 +165,11 @@ public final class TestDatabase implements BeforeAllCallback, AfterAllCallback {
     }
   }
 
+  /** Empties the queue's tables in the public schema: jobs, session events and sessions. */
+  public void emptyQueueTables() {
+    execute("TRUNCATE coding_jobs, session_events, coding_sessions");
+  }
+
   /**
    * Runs a query that returns one number.
    *

@@ -17,7 +17,7 @@ class JobsPruneTest {
   @BeforeEach
   void emptyTheQueue() {
     db.migratedQueue();
-    db.execute("TRUNCATE coding_jobs, session_events, coding_sessions");
+    db.emptyQueueTables();
   }
 
   @Test
