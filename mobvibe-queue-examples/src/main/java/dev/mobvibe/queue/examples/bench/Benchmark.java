@@ -36,6 +36,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.IntFunction;
+import javax.sql.DataSource;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 
@@ -244,13 +246,12 @@ public final class Benchmark {
       List<Long> heap = new ArrayList<>();
       // One pool for every run, as a long-running worker has; a first, unmeasured run warms the
       // JIT, the pool and the server's prepared statements.
-      try (HikariDataSource ds = pool(concurrency + 5)) {
-        JobQueue queue = JobQueue.builder().dataSource(ds).build();
-        queue.migrate();
-        drainOnce(queue, ds, concurrency, Math.max(1000, options.jobs() / 4), null);
+      try (Scratch scratch = scratch(concurrency + 5)) {
+        JobQueue queue = scratch.queue();
+        drainOnce(queue, concurrency, Math.max(1000, options.jobs() / 4), null);
         for (int run = 0; run < options.runs(); run++) {
           MemorySampler sampler = new MemorySampler();
-          double rate = drainOnce(queue, ds, concurrency, options.jobs(), sampler);
+          double rate = drainOnce(queue, concurrency, options.jobs(), sampler);
           rates.add(rate);
           rss.add(sampler.peakRss());
           heap.add(sampler.peakHeap());
@@ -269,11 +270,11 @@ public final class Benchmark {
   }
 
   /** Inserts {@code jobs} jobs, drains them with a new processor, and returns jobs/s. */
-  private double drainOnce(
-      JobQueue queue, HikariDataSource ds, int concurrency, int jobs, MemorySampler sampler)
+  private double drainOnce(JobQueue queue, int concurrency, int jobs, MemorySampler sampler)
       throws Exception {
-    truncate(ds);
-    insertJobs(queue, jobs);
+    truncate(queue.dataSource());
+    // One session per job, as the seed's start-coding-session creates them.
+    enqueueInBatches(queue, jobs, i -> NewJob.of("bench " + i));
     if (sampler != null) {
       sampler.start();
     }
@@ -367,10 +368,8 @@ public final class Benchmark {
     long[] latencies = new long[n];
     AtomicLong seen = new AtomicLong();
     CountDownLatch done = new CountDownLatch(n);
-    try (HikariDataSource ds = pool(8)) {
-      JobQueue queue = JobQueue.builder().dataSource(ds).build();
-      queue.migrate();
-      truncate(ds);
+    try (Scratch scratch = scratch(8)) {
+      JobQueue queue = scratch.queue();
       JobNotifier notifier =
           options.notifierFactory().create(scratchUrl, options.user(), options.password());
       try (notifier;
@@ -521,10 +520,9 @@ public final class Benchmark {
   private void measureEnqueue(BenchResult.Builder result) throws Exception {
     int batchRows = options.enqueueJobs();
     int singleRows = Math.max(1000, batchRows / 10);
-    try (HikariDataSource ds = pool(4)) {
-      JobQueue queue = JobQueue.builder().dataSource(ds).build();
-      queue.migrate();
-      truncate(ds);
+    try (Scratch scratch = scratch(4)) {
+      JobQueue queue = scratch.queue();
+      DataSource ds = scratch.pool();
       UUID session = queue.enqueue(NewJob.of("bench enqueue session")).sessionId();
       // Warm both paths so neither pays the JIT or statement preparation alone.
       for (int i = 0; i < 500; i++) {
@@ -553,14 +551,8 @@ public final class Benchmark {
 
       long start;
       start = System.nanoTime();
-      for (int done = 0; done < batchRows; done += 1000) {
-        int size = Math.min(1000, batchRows - done);
-        List<NewJob> jobs = new ArrayList<>(size);
-        for (int i = 0; i < size; i++) {
-          jobs.add(NewJob.builder("batch " + (done + i)).sessionId(session).build());
-        }
-        queue.enqueueAll(jobs);
-      }
+      enqueueInBatches(
+          queue, batchRows, i -> NewJob.builder("batch " + i).sessionId(session).build());
       double batch = batchRows / ((System.nanoTime() - start) / 1e9);
       out.printf(
           Locale.ROOT,
@@ -572,7 +564,7 @@ public final class Benchmark {
     }
   }
 
-  private static void bareInserts(HikariDataSource ds, UUID session, int rows) throws SQLException {
+  private static void bareInserts(DataSource ds, UUID session, int rows) throws SQLException {
     for (int i = 0; i < rows; i++) {
       try (Connection c = ds.getConnection();
           PreparedStatement ps =
@@ -589,11 +581,9 @@ public final class Benchmark {
   private BenchResult.Idle measureIdle() throws Exception {
     Duration poll = Duration.ofMillis(500);
     int intervals = 10;
-    try (HikariDataSource ds = pool(4)) {
-      CountingDataSource counting = new CountingDataSource(ds);
+    try (Scratch scratch = scratch(4)) {
+      CountingDataSource counting = new CountingDataSource(scratch.pool());
       JobQueue queue = JobQueue.builder().dataSource(counting).build();
-      queue.migrate();
-      truncate(ds);
       try (JobProcessor processor =
           JobProcessor.builder(queue, (job, ctx) -> {}).pollInterval(poll).build()) {
         processor.start();
@@ -623,19 +613,37 @@ public final class Benchmark {
     return nanos / 1e6;
   }
 
-  private static void insertJobs(JobQueue queue, int n) {
-    // One session per job, as the seed's start-coding-session creates them.
+  /** Enqueues {@code n} jobs made by {@code job} from their index, 1,000 per statement. */
+  private static void enqueueInBatches(JobQueue queue, int n, IntFunction<NewJob> job) {
     for (int done = 0; done < n; done += 1000) {
       int size = Math.min(1000, n - done);
       List<NewJob> jobs = new ArrayList<>(size);
-      for (int i = 0; i < size; i++) {
-        jobs.add(NewJob.of("bench " + (done + i)));
+      for (int i = done; i < done + size; i++) {
+        jobs.add(job.apply(i));
       }
       queue.enqueueAll(jobs);
     }
   }
 
-  private static void truncate(HikariDataSource ds) throws SQLException {
+  /** A pool on the scratch database and a queue on it; closing closes both. */
+  private record Scratch(HikariDataSource pool, JobQueue queue) implements AutoCloseable {
+    @Override
+    public void close() {
+      queue.close();
+      pool.close();
+    }
+  }
+
+  /** A pool of {@code poolSize} on the scratch database with a migrated, empty queue on it. */
+  private Scratch scratch(int poolSize) throws SQLException {
+    HikariDataSource pool = pool(poolSize);
+    JobQueue queue = JobQueue.builder().dataSource(pool).build();
+    queue.migrate();
+    truncate(pool);
+    return new Scratch(pool, queue);
+  }
+
+  private static void truncate(DataSource ds) throws SQLException {
     try (Connection c = ds.getConnection();
         Statement st = c.createStatement()) {
       st.execute("TRUNCATE coding_jobs, session_events, coding_sessions");
