@@ -1,31 +1,18 @@
 package dev.mobvibe.queue;
 
-import dev.mobvibe.queue.internal.JobStore;
-import java.lang.reflect.Method;
+import dev.mobvibe.queue.internal.engine.Engine;
+import dev.mobvibe.queue.internal.engine.EngineSettings;
+import dev.mobvibe.queue.internal.engine.HandlerThreads;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
-import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BiFunction;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 /**
  * Runs jobs from a {@link JobQueue} with a {@link JobHandler}: the worker. One processor per worker
@@ -41,14 +28,14 @@ import org.slf4j.MDC;
  * processor.stop();
  * }</pre>
  *
- * <p>Inside, separate pieces each do one thing: a producer claims as many jobs as there are free
+ * <p>Inside, separate parts each do one thing: a producer claims as many jobs as there are free
  * handler slots, in one statement, when a notifier signals, a poll tick passes or a slot frees; the
  * handler slots run jobs; a completer records outcomes (successes batched into one statement); a
- * lease keeper renews the leases of running jobs in one statement and enforces job timeouts; a
- * reaper returns jobs whose lease expired (a crashed worker), counting the attempt as failed, as a
- * step of the producer's next claim statement (so an idle worker runs one statement per poll
- * interval); an event buffer writes session events in batches. Every write is fenced on this
- * worker's lease.
+ * lease keeper renews the leases of running jobs in one statement; a timeout watcher on its own
+ * thread ends attempts that run too long; expired leases (a crashed worker) are reaped, counting
+ * the attempt as failed, as a step of the producer's next claim statement (so an idle worker runs
+ * one statement per poll interval); an event writer writes session events in batches. Every write
+ * is fenced on this worker's lease.
  *
  * <p>Session lifecycle: when a job is claimed its session becomes {@code active}, on success {@code
  * completed}, on dead letter {@code failed}; each change adds a {@code state_changed} session
@@ -97,71 +84,18 @@ public final class JobProcessor implements AutoCloseable {
   }
 
   private final JobQueue queue;
-  private final JobStore store;
-  private final JobHandler handler;
-  private final int concurrency;
-  private final Duration pollInterval;
-  private final Duration leaseDuration;
-  private final Duration jobTimeout;
-  private final Duration heartbeatTimeout;
-  private final Duration shutdownTimeout;
-  private final Duration reapInterval;
-  private final RetryPolicy retryPolicy;
+  private final EngineSettings settings;
   private final JobNotifier notifier;
-  private final String workerId;
-  private final List<JobListener> listeners;
-  private final ThreadFactory handlerThreadFactory;
-  private final boolean trackSessions;
-
-  /** Jobs claimed beyond free slots: fixed, or the most that auto prefetch may hold. */
-  private final int prefetch;
-
-  private final boolean autoPrefetch;
-  private final AtomicLong finishedJobs = new AtomicLong();
-  private final Semaphore slots;
-  private final Map<UUID, RunningJob> running = new ConcurrentHashMap<>();
-  private final Producer producer;
-  private final Completer completer;
-  private final EventBuffer events;
+  private final Engine engine;
   private final Object lifecycle = new Object();
   private volatile State state = State.NEW;
-  private ThreadPoolExecutor handlers;
-  private ScheduledThreadPoolExecutor leaseKeeper;
-  private Thread producerThread;
-  private Subscription subscription;
 
-  private JobProcessor(Builder b) {
-    this.queue = b.queue;
-    this.store = b.queue.store();
-    this.handler = b.handler;
-    this.concurrency = b.concurrency;
-    this.pollInterval = b.pollInterval;
-    this.leaseDuration = b.leaseDuration;
-    this.jobTimeout = b.jobTimeout;
-    this.heartbeatTimeout = b.heartbeatTimeout;
-    this.shutdownTimeout = b.shutdownTimeout;
-    this.reapInterval =
-        b.reapInterval != null ? b.reapInterval : defaultReapInterval(b.leaseDuration);
-    this.retryPolicy = b.retryPolicy != null ? b.retryPolicy : b.queue.retryPolicy();
-    this.notifier = b.notifier;
-    this.workerId = b.workerId != null ? b.workerId : JobQueue.defaultWorkerId();
-    this.listeners = List.copyOf(b.listeners);
-    this.handlerThreadFactory =
-        b.threadFactory != null
-            ? b.threadFactory
-            : b.virtualThreads ? virtualThreadFactory(workerId) : platformThreadFactory(workerId);
-    this.trackSessions = b.trackSessions;
-    this.autoPrefetch = b.autoPrefetch;
-    this.prefetch = autoPrefetch ? MAX_PREFETCH : b.prefetch;
-    this.slots = new Semaphore(concurrency + prefetch);
-    this.producer = new Producer(this, store, slots, pollInterval, reapInterval);
-    this.completer = new Completer(this, store);
-    this.events = new EventBuffer(store, b.eventBufferCapacity, workerId);
-  }
-
-  private static Duration defaultReapInterval(Duration lease) {
-    Duration half = lease.dividedBy(2);
-    return half.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : half;
+  private JobProcessor(
+      JobQueue queue, EngineSettings settings, Engine engine, JobNotifier notifier) {
+    this.queue = queue;
+    this.settings = settings;
+    this.engine = engine;
+    this.notifier = notifier;
   }
 
   /**
@@ -176,7 +110,8 @@ public final class JobProcessor implements AutoCloseable {
   }
 
   /**
-   * Starts claiming and running jobs.
+   * Starts claiming and running jobs. The notifier is subscribed first: if that throws, nothing has
+   * started and the processor stays {@link State#NEW}.
    *
    * @throws IllegalStateException if the processor was already started or stopped
    */
@@ -185,53 +120,21 @@ public final class JobProcessor implements AutoCloseable {
       if (state != State.NEW) {
         throw new IllegalStateException(
             "JobProcessor "
-                + workerId
+                + workerId()
                 + " is "
-                + state.name().toLowerCase(java.util.Locale.ROOT)
+                + state.name().toLowerCase(Locale.ROOT)
                 + "; a processor starts once: build a new one");
       }
-      handlers =
-          new ThreadPoolExecutor(
-              concurrency,
-              concurrency,
-              0,
-              TimeUnit.MILLISECONDS,
-              new LinkedBlockingQueue<>(),
-              handlerThreadFactory);
-      leaseKeeper = scheduler("mobvibe-lease-keeper-" + workerId);
-      completer.start();
-      events.start();
-      long renewMillis = Math.max(10, leaseDuration.toMillis() / 3);
-      leaseKeeper.scheduleWithFixedDelay(
-          this::renewLeases, renewMillis, renewMillis, TimeUnit.MILLISECONDS);
-      producerThread = new Thread(producer, "mobvibe-producer-" + workerId);
-      producerThread.setDaemon(true);
-      producerThread.start();
-      if (notifier != null) {
-        subscription = notifier.subscribe(signal -> producer.signal());
-      }
+      engine.start(notifier);
       state = State.RUNNING;
       log.info(
           "worker {} started: concurrency {}, poll every {} ms, lease {} ms, notifier {}",
-          workerId,
-          concurrency,
-          pollInterval.toMillis(),
-          leaseDuration.toMillis(),
+          workerId(),
+          settings.concurrency(),
+          settings.pollInterval().toMillis(),
+          settings.leaseDuration().toMillis(),
           notifier == null ? "none (polling)" : notifier.getClass().getSimpleName());
     }
-  }
-
-  private static ScheduledThreadPoolExecutor scheduler(String name) {
-    ScheduledThreadPoolExecutor s =
-        new ScheduledThreadPoolExecutor(
-            1,
-            r -> {
-              Thread t = new Thread(r, name);
-              t.setDaemon(true);
-              return t;
-            });
-    s.setRemoveOnCancelPolicy(true);
-    return s;
   }
 
   /**
@@ -252,41 +155,9 @@ public final class JobProcessor implements AutoCloseable {
       }
       state = State.STOPPING;
     }
-    long deadline = System.nanoTime() + shutdownTimeout.toNanos();
-    if (subscription != null) {
-      subscription.unsubscribe();
-    }
-    producer.stop();
-    join(producerThread, remainingMillis(deadline));
-    handlers.shutdown();
-    boolean finished = await(handlers, remainingMillis(deadline));
-    if (!finished) {
-      log.warn(
-          "worker {}: {} jobs still running after the {} ms shutdown timeout; cancelling them",
-          workerId,
-          running.size(),
-          shutdownTimeout.toMillis());
-      for (RunningJob rj : running.values()) {
-        rj.cancel(CancellationReason.SHUTDOWN);
-      }
-      for (Runnable neverStarted : handlers.shutdownNow()) {
-        if (neverStarted instanceof JobTask task && task.job.settle()) {
-          completer.submit(new Completer.Release(task.job));
-          finish(task.job);
-        }
-      }
-      if (!await(handlers, 5_000)) {
-        log.warn(
-            "worker {}: {} handlers ignored interruption; their jobs return after the lease",
-            workerId,
-            running.size());
-      }
-    }
-    completer.stopAndFlush(Math.max(5_000, remainingMillis(deadline)));
-    events.stopAndFlush(5_000);
-    leaseKeeper.shutdownNow();
+    engine.stop();
     state = State.STOPPED;
-    log.info("worker {} stopped", workerId);
+    log.info("worker {} stopped", workerId());
   }
 
   /** Same as {@link #stop()}. */
@@ -295,216 +166,13 @@ public final class JobProcessor implements AutoCloseable {
     stop();
   }
 
-  private static long remainingMillis(long deadlineNanos) {
-    return Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
-  }
-
-  private static void join(Thread t, long millis) {
-    try {
-      t.join(Math.max(1, millis));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  private static boolean await(ExecutorService executor, long millis) {
-    try {
-      return executor.awaitTermination(millis, TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
-  }
-
-  /** A handler slot's task, so jobs that never started can be found at shutdown. */
-  private final class JobTask implements Runnable {
-    final RunningJob job;
-
-    JobTask(RunningJob job) {
-      this.job = job;
-    }
-
-    @Override
-    public void run() {
-      runJob(job);
-    }
-  }
-
-  void dispatch(Job job, long claimedNanos) {
-    RunningJob rj = new RunningJob(job, this, claimedNanos);
-    running.put(job.id(), rj);
-    try {
-      handlers.execute(new JobTask(rj));
-    } catch (RuntimeException e) {
-      // The executor refused (shutting down): give the job back untouched.
-      if (rj.settle()) {
-        completer.submit(new Completer.Release(rj));
-      }
-      finish(rj);
-    }
-  }
-
-  private void runJob(RunningJob rj) {
-    Job job = rj.job;
-    rj.thread = Thread.currentThread();
-    if (state != State.RUNNING || rj.isCancelled()) {
-      if (rj.settle()) {
-        completer.submit(new Completer.Release(rj));
-      }
-      rj.thread = null;
-      finish(rj);
-      return;
-    }
-    MDC.put("jobId", job.id().toString());
-    MDC.put("sessionId", job.sessionId().toString());
-    rj.startedNanos = System.nanoTime();
-    rj.heartbeat();
-    if (jobTimeout != null) {
-      rj.timeoutFuture =
-          leaseKeeper.schedule(() -> timeOut(rj), jobTimeout.toNanos(), TimeUnit.NANOSECONDS);
-    }
-    Duration sinceClaim = Duration.ofNanos(rj.startedNanos - rj.claimedNanos);
-    fire(l -> l.onJobStarted(job, sinceClaim));
-    Completer.Outcome outcome;
-    try {
-      handler.handle(job, rj);
-      outcome = new Completer.Success(rj, rj.runTime());
-    } catch (PermanentJobFailureException e) {
-      outcome = new Completer.Failure(rj, e, false, rj.runTime());
-    } catch (Exception | LinkageError | AssertionError | StackOverflowError e) {
-      outcome =
-          rj.cancellationReason().orElse(null) == CancellationReason.SHUTDOWN
-              ? new Completer.Release(rj)
-              : new Completer.Failure(rj, e, true, rj.runTime());
-    } finally {
-      rj.thread = null;
-      Thread.interrupted(); // an interrupt meant for this job must not reach the next one
-      MDC.remove("jobId");
-      MDC.remove("sessionId");
-    }
-    finishedJobs.incrementAndGet();
-    if (rj.timeoutFuture != null) {
-      rj.timeoutFuture.cancel(false);
-    }
-    if (rj.settle()) {
-      completer.submit(outcome);
-    }
-    finish(rj);
-  }
-
-  private void finish(RunningJob rj) {
-    running.remove(rj.job.id(), rj);
-    slots.release();
-    producer.slotFreed();
-  }
-
-  private void timeOut(RunningJob rj) {
-    if (rj.settle()) {
-      log.warn("job {} timed out after {} ms; cancelling it", rj.job.id(), jobTimeout.toMillis());
-      rj.cancel(CancellationReason.TIMEOUT);
-      completer.submit(
-          new Completer.Failure(rj, new JobTimeoutException(jobTimeout), true, rj.runTime()));
-    }
-  }
-
-  private void renewLeases() {
-    try {
-      List<RunningJob> alive = new ArrayList<>();
-      List<RunningJob> silent = new ArrayList<>();
-      long staleBefore =
-          heartbeatTimeout == null
-              ? Long.MIN_VALUE
-              : System.nanoTime() - heartbeatTimeout.toNanos();
-      for (RunningJob rj : running.values()) {
-        if (rj.isSettled()) {
-          continue; // its outcome is on its way
-        }
-        // A prefetched job has not started, so it cannot heartbeat: its lease is always kept.
-        boolean heard =
-            heartbeatTimeout == null
-                || rj.startedNanos == 0
-                || rj.lastHeartbeatNanos - staleBefore > 0;
-        (heard ? alive : silent).add(rj);
-      }
-      settleLost(alive, (ids, counts) -> store.extendLeases(workerId, ids, counts, leaseDuration));
-      // A silent handler loses its lease on purpose: it is not extended, and once it has run out
-      // or another worker took the job back, the handler is told to stop.
-      settleLost(silent, (ids, counts) -> store.leasesHeld(workerId, ids, counts));
-    } catch (RuntimeException e) {
-      log.warn("lease renewal failed; retrying at the next tick: {}", e.getMessage());
-    }
-  }
-
-  /**
-   * Runs a fenced lease statement over {@code jobs} and settles the ones it says are no longer
-   * held: cancelled (by a cancel or a lost lease) and reported lost.
-   */
-  private void settleLost(
-      List<RunningJob> jobs, BiFunction<List<UUID>, List<Integer>, Set<UUID>> stillHeld) {
-    if (jobs.isEmpty()) {
-      return;
-    }
-    List<UUID> ids = new ArrayList<>(jobs.size());
-    List<Integer> retryCounts = new ArrayList<>(jobs.size());
-    for (RunningJob rj : jobs) {
-      ids.add(rj.job.id());
-      retryCounts.add(rj.job.retryCount());
-    }
-    Set<UUID> held = stillHeld.apply(ids, retryCounts);
-    if (held.size() == jobs.size()) {
-      return;
-    }
-    for (RunningJob rj : jobs) {
-      if (!held.contains(rj.job.id()) && rj.settle()) {
-        boolean cancelled =
-            store.find(rj.job.id()).map(j -> j.status() == JobStatus.CANCELLED).orElse(false);
-        rj.cancel(cancelled ? CancellationReason.JOB_CANCELLED : CancellationReason.LEASE_LOST);
-        lost(rj, cancelled ? "job was cancelled" : "lease expired and the job was taken back");
-      }
-    }
-  }
-
-  void lost(RunningJob rj, String reason) {
-    log.warn("job {} attempt {} lost: {}", rj.job.id(), rj.job.attempt(), reason);
-    fire(l -> l.onJobLost(rj.job, reason));
-  }
-
-  void wakeProducerIfDue(Duration delay) {
-    if (state != State.RUNNING || delay.compareTo(pollInterval) >= 0) {
-      return; // the poll tick comes first anyway
-    }
-    if (delay.isZero()) {
-      producer.signal();
-    } else {
-      try {
-        leaseKeeper.schedule(producer::signal, delay.toNanos(), TimeUnit.NANOSECONDS);
-      } catch (RuntimeException e) {
-        // shutting down
-      }
-    }
-  }
-
-  void fire(Consumer<JobListener> event) {
-    for (JobListener l : listeners) {
-      try {
-        event.accept(l);
-      } catch (RuntimeException e) {
-        log.warn("job listener {} failed", l, e);
-      }
-    }
-  }
-
-  EventBuffer events() {
-    return events;
-  }
-
   /**
    * Returns this worker's id, used as the lease owner of the jobs it claims.
    *
    * @return the worker id
    */
   public String workerId() {
-    return workerId;
+    return settings.workerId();
   }
 
   /**
@@ -522,7 +190,7 @@ public final class JobProcessor implements AutoCloseable {
    * @return the count
    */
   public int runningJobs() {
-    return running.size();
+    return engine.heldJobs();
   }
 
   /**
@@ -531,7 +199,7 @@ public final class JobProcessor implements AutoCloseable {
    * @return the most jobs run at once
    */
   public int concurrency() {
-    return concurrency;
+    return settings.concurrency();
   }
 
   /**
@@ -541,7 +209,7 @@ public final class JobProcessor implements AutoCloseable {
    * @return the time, or empty before the first claim
    */
   public Optional<Instant> lastSuccessfulClaim() {
-    return Optional.ofNullable(producer.lastSuccessfulClaim());
+    return Optional.ofNullable(engine.lastSuccessfulClaim());
   }
 
   /**
@@ -550,7 +218,7 @@ public final class JobProcessor implements AutoCloseable {
    * @return the count since start
    */
   public long droppedEvents() {
-    return events.dropped();
+    return engine.droppedEvents();
   }
 
   /**
@@ -569,58 +237,6 @@ public final class JobProcessor implements AutoCloseable {
    */
   public JobQueue queue() {
     return queue;
-  }
-
-  Duration leaseDuration() {
-    return leaseDuration;
-  }
-
-  boolean autoPrefetch() {
-    return autoPrefetch;
-  }
-
-  int prefetch() {
-    return prefetch;
-  }
-
-  /** Jobs whose handler has returned or thrown: the rate at which slots free up. */
-  long finishedJobs() {
-    return finishedJobs.get();
-  }
-
-  Duration jobTimeout() {
-    return jobTimeout;
-  }
-
-  RetryPolicy retryPolicy() {
-    return retryPolicy;
-  }
-
-  boolean trackSessions() {
-    return trackSessions;
-  }
-
-  private static ThreadFactory platformThreadFactory(String workerId) {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, "mobvibe-handler-" + workerId + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
-  }
-
-  private static ThreadFactory virtualThreadFactory(String workerId) {
-    try {
-      // Thread.ofVirtual().name(prefix, 1).factory(), found reflectively: the baseline is Java 17.
-      Object builder = Thread.class.getMethod("ofVirtual").invoke(null);
-      Class<?> ofVirtual = Class.forName("java.lang.Thread$Builder$OfVirtual");
-      Method name = ofVirtual.getMethod("name", String.class, long.class);
-      builder = name.invoke(builder, "mobvibe-handler-" + workerId + "-", 1L);
-      return (ThreadFactory) ofVirtual.getMethod("factory").invoke(builder);
-    } catch (ReflectiveOperationException e) {
-      throw new IllegalArgumentException(
-          "virtualThreads needs Java 21 or newer; this is Java " + Runtime.version().feature(), e);
-    }
   }
 
   /**
@@ -885,39 +501,6 @@ public final class JobProcessor implements AutoCloseable {
     public JobProcessor build() {
       Objects.requireNonNull(queue, "queue must not be null");
       Objects.requireNonNull(handler, "handler must not be null");
-      if (concurrency < 1 || concurrency > 1000) {
-        throw new IllegalArgumentException(
-            "concurrency must be between 1 and 1000, was " + concurrency);
-      }
-      positive("pollInterval", pollInterval, Duration.ofMillis(1));
-      positive("leaseDuration", leaseDuration, Duration.ofMillis(100));
-      if (jobTimeout != null) {
-        positive("jobTimeout", jobTimeout, Duration.ofMillis(1));
-      }
-      if (heartbeatTimeout != null) {
-        positive("heartbeatTimeout", heartbeatTimeout, Duration.ofMillis(1));
-      }
-      if (shutdownTimeout == null || shutdownTimeout.isNegative()) {
-        throw new IllegalArgumentException(
-            "shutdownTimeout must be zero or positive, was " + shutdownTimeout);
-      }
-      if (reapInterval != null) {
-        positive("reapInterval", reapInterval, Duration.ofMillis(10));
-      }
-      if (workerId != null && !workerId.matches("[A-Za-z0-9._:-]{1,100}")) {
-        throw new IllegalArgumentException(
-            "workerId must be 1 to 100 characters of letters, digits, '.', '_', ':' or '-', was '"
-                + workerId
-                + "'");
-      }
-      if (prefetch < 0 || prefetch > MAX_PREFETCH) {
-        throw new IllegalArgumentException(
-            "prefetch must be between 0 and " + MAX_PREFETCH + ", was " + prefetch);
-      }
-      if (eventBufferCapacity < 1 || eventBufferCapacity > 1_000_000) {
-        throw new IllegalArgumentException(
-            "eventBufferCapacity must be between 1 and 1000000, was " + eventBufferCapacity);
-      }
       if (virtualThreads && threadFactory != null) {
         throw new IllegalArgumentException("set threadFactory or virtualThreads, not both");
       }
@@ -925,14 +508,29 @@ public final class JobProcessor implements AutoCloseable {
         throw new IllegalArgumentException(
             "virtualThreads needs Java 21 or newer; this is Java " + Runtime.version().feature());
       }
-      return new JobProcessor(this);
-    }
-
-    private static void positive(String name, Duration value, Duration min) {
-      if (value == null || value.compareTo(min) < 0) {
-        throw new IllegalArgumentException(
-            name + " must be at least " + min.toMillis() + " ms, was " + value);
-      }
+      String id = workerId != null ? workerId : JobQueue.defaultWorkerId();
+      ThreadFactory threads =
+          threadFactory != null
+              ? threadFactory
+              : virtualThreads ? HandlerThreads.virtual(id) : HandlerThreads.platform(id);
+      EngineSettings settings =
+          new EngineSettings(
+              id,
+              concurrency,
+              autoPrefetch ? MAX_PREFETCH : prefetch,
+              autoPrefetch,
+              pollInterval,
+              leaseDuration,
+              jobTimeout,
+              heartbeatTimeout,
+              shutdownTimeout,
+              reapInterval,
+              retryPolicy != null ? retryPolicy : queue.retryPolicy(),
+              trackSessions,
+              eventBufferCapacity,
+              threads);
+      Engine engine = new Engine(settings, queue.store(), handler, listeners);
+      return new JobProcessor(queue, settings, engine, notifier);
     }
   }
 }

@@ -460,7 +460,10 @@ public final class JobQueue implements AutoCloseable {
     }
     long pid = ProcessHandle.current().pid();
     String random = UUID.randomUUID().toString().substring(0, 8);
-    return host + "-" + pid + "-" + random;
+    // Host names may hold characters a worker id may not, or be long: keep a valid id.
+    String safeHost = host.replaceAll("[^A-Za-z0-9._:-]", "-");
+    safeHost = safeHost.substring(0, Math.min(safeHost.length(), 60));
+    return safeHost + "-" + pid + "-" + random;
   }
 
   /** Builds a {@link JobQueue}; every check happens in {@link #build()}. Not thread-safe. */

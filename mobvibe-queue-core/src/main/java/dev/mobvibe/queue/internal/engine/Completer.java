@@ -1,5 +1,9 @@
-package dev.mobvibe.queue;
+package dev.mobvibe.queue.internal.engine;
 
+import dev.mobvibe.queue.Job;
+import dev.mobvibe.queue.JobStatus;
+import dev.mobvibe.queue.JobTimeoutException;
+import dev.mobvibe.queue.PermanentJobFailureException;
 import dev.mobvibe.queue.internal.JobStore;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -10,6 +14,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,16 +40,30 @@ final class Completer {
   /** A job that never ran (or was stopped by shutdown): back to pending, no attempt spent. */
   record Release(RunningJob job) implements Outcome {}
 
-  private final JobProcessor processor;
+  private final EngineSettings settings;
   private final JobStore store;
+  private final Listeners listeners;
+  private final Consumer<Duration> retryScheduled;
   private final LinkedBlockingQueue<Outcome> queue = new LinkedBlockingQueue<>();
   private final Thread thread;
   private volatile boolean running = true;
 
-  Completer(JobProcessor processor, JobStore store) {
-    this.processor = processor;
+  /**
+   * @param settings the worker id, session tracking and retry policy
+   * @param store where outcomes are written
+   * @param listeners told of each recorded outcome
+   * @param retryScheduled told the backoff of each attempt sent back to pending
+   */
+  Completer(
+      EngineSettings settings,
+      JobStore store,
+      Listeners listeners,
+      Consumer<Duration> retryScheduled) {
+    this.settings = settings;
     this.store = store;
-    this.thread = new Thread(this::run, "mobvibe-completer-" + processor.workerId());
+    this.listeners = listeners;
+    this.retryScheduled = retryScheduled;
+    this.thread = new Thread(this::run, "mobvibe-completer-" + settings.workerId());
     this.thread.setDaemon(true);
   }
 
@@ -120,12 +139,12 @@ final class Completer {
           retryCounts.add(s.job().job.retryCount());
         }
         Set<UUID> completed =
-            store.completeLeased(processor.workerId(), ids, retryCounts, processor.trackSessions());
+            store.completeLeased(settings.workerId(), ids, retryCounts, settings.trackSessions());
         for (Success s : successes) {
           if (completed.contains(s.job().job.id())) {
-            processor.fire(l -> l.onJobSucceeded(s.job().job, s.runTime()));
+            listeners.fire(l -> l.onJobSucceeded(s.job().job, s.runTime()));
           } else {
-            processor.lost(s.job(), "lease lost before the success could be recorded");
+            listeners.lost(s.job(), "lease lost before the success could be recorded");
           }
         }
         done.addAll(successes);
@@ -143,7 +162,7 @@ final class Completer {
           ids.add(r.job().job.id());
           retryCounts.add(r.job().job.retryCount());
         }
-        store.releaseLeased(processor.workerId(), ids, retryCounts);
+        store.releaseLeased(settings.workerId(), ids, retryCounts);
         done.addAll(releases);
       }
     } finally {
@@ -160,17 +179,17 @@ final class Completer {
 
   private void recordFailure(Failure f) {
     Job job = f.job().job;
-    Duration delay = processor.retryPolicy().backoff(job.attempt());
+    Duration delay = settings.retryPolicy().backoff(job.attempt());
     JobStore.FailOutcome outcome =
         store.fail(
             job.id(),
             describe(f.error()),
             f.retryable(),
             new Duration[] {delay},
-            processor.workerId(),
+            settings.workerId(),
             job.retryCount());
     if (outcome.next() == null) {
-      processor.lost(f.job(), "lease lost before the failure could be recorded");
+      listeners.lost(f.job(), "lease lost before the failure could be recorded");
     } else if (outcome.next() == JobStatus.PENDING) {
       log.info(
           "job {} attempt {} failed, retrying in {} ms: {}",
@@ -178,15 +197,15 @@ final class Completer {
           job.attempt(),
           delay.toMillis(),
           describe(f.error()));
-      processor.fire(l -> l.onJobRetried(job, f.error(), f.runTime()));
-      processor.wakeProducerIfDue(delay);
+      listeners.fire(l -> l.onJobRetried(job, f.error(), f.runTime()));
+      retryScheduled.accept(delay);
     } else {
       log.warn(
           "job {} failed for good after attempt {} (dead letter): {}",
           job.id(),
           job.attempt(),
           describe(f.error()));
-      processor.fire(l -> l.onJobDeadLettered(job, f.error(), f.runTime()));
+      listeners.fire(l -> l.onJobDeadLettered(job, f.error(), f.runTime()));
     }
   }
 

@@ -1,4 +1,4 @@
-package dev.mobvibe.queue;
+package dev.mobvibe.queue.internal.engine;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
  * Buffers session events from handlers and writes them in batches on its own thread, so a handler
  * never waits for the database. Bounded: when full, new events are dropped and counted.
  */
-final class EventBuffer {
-  private static final Logger log = LoggerFactory.getLogger(EventBuffer.class);
+final class EventWriter {
+  private static final Logger log = LoggerFactory.getLogger(EventWriter.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int BATCH = 1000;
 
@@ -28,7 +28,7 @@ final class EventBuffer {
   private final Thread thread;
   private volatile boolean running = true;
 
-  EventBuffer(JobStore store, int capacity, String workerId) {
+  EventWriter(JobStore store, int capacity, String workerId) {
     this.store = store;
     this.queue = new ArrayBlockingQueue<>(capacity);
     this.thread = new Thread(this::run, "mobvibe-events-" + workerId);

@@ -1,5 +1,8 @@
-package dev.mobvibe.queue;
+package dev.mobvibe.queue.internal.engine;
 
+import dev.mobvibe.queue.CancellationReason;
+import dev.mobvibe.queue.Job;
+import dev.mobvibe.queue.JobContext;
 import dev.mobvibe.queue.internal.JobStore;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,20 +26,41 @@ final class RunningJob implements JobContext {
   final Job job;
   final long claimedNanos;
   volatile long startedNanos;
+  private volatile boolean started;
   volatile long lastHeartbeatNanos;
   volatile Thread thread;
   volatile ScheduledFuture<?> timeoutFuture;
 
-  private final JobProcessor processor;
+  private final String workerId;
+  private final Duration jobTimeout;
+  private final EventWriter events;
+  private final Ticker ticker;
   private final AtomicBoolean settled = new AtomicBoolean();
   private final AtomicReference<CancellationReason> cancelled = new AtomicReference<>();
   private final CountDownLatch cancelledLatch = new CountDownLatch(1);
 
-  RunningJob(Job job, JobProcessor processor, long claimedNanos) {
+  /**
+   * @param job the claimed job
+   * @param claimedNanos when the claim returned, on {@code ticker}
+   * @param workerId the lease owner
+   * @param jobTimeout the attempt's time limit, or {@code null}
+   * @param events where {@link #emitEvent} sends events
+   * @param ticker the engine's time
+   */
+  RunningJob(
+      Job job,
+      long claimedNanos,
+      String workerId,
+      Duration jobTimeout,
+      EventWriter events,
+      Ticker ticker) {
     this.job = job;
-    this.processor = processor;
     this.claimedNanos = claimedNanos;
     this.lastHeartbeatNanos = claimedNanos;
+    this.workerId = workerId;
+    this.jobTimeout = jobTimeout;
+    this.events = events;
+    this.ticker = ticker;
   }
 
   /** Claims the right to record this attempt's outcome. True for the first caller only. */
@@ -46,6 +70,18 @@ final class RunningJob implements JobContext {
 
   boolean isSettled() {
     return settled.get();
+  }
+
+  /** Marks the handler's start. */
+  void started() {
+    startedNanos = ticker.nanos();
+    lastHeartbeatNanos = startedNanos;
+    started = true;
+  }
+
+  /** Whether a handler has started on it (a prefetched job has not). */
+  boolean hasStarted() {
+    return started;
   }
 
   /** Cancels the context (first reason wins) and interrupts the handler's thread. */
@@ -60,8 +96,7 @@ final class RunningJob implements JobContext {
   }
 
   Duration runTime() {
-    long start = startedNanos;
-    return start == 0 ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - start);
+    return started ? Duration.ofNanos(ticker.nanos() - startedNanos) : Duration.ZERO;
   }
 
   @Override
@@ -76,7 +111,7 @@ final class RunningJob implements JobContext {
 
   @Override
   public String workerId() {
-    return processor.workerId();
+    return workerId;
   }
 
   @Override
@@ -97,7 +132,7 @@ final class RunningJob implements JobContext {
 
   @Override
   public void heartbeat() {
-    lastHeartbeatNanos = System.nanoTime();
+    lastHeartbeatNanos = ticker.nanos();
   }
 
   @Override
@@ -109,19 +144,19 @@ final class RunningJob implements JobContext {
       throw new IllegalArgumentException(
           "event type must be at most " + MAX_EVENT_TYPE_LENGTH + " characters, was " + type);
     }
-    String json = EventBuffer.toJsonObject(data == null ? Map.of() : data);
+    String json = EventWriter.toJsonObject(data == null ? Map.of() : data);
     heartbeat();
-    processor.events().offer(new JobStore.SessionEvent(job.sessionId(), type, json, Instant.now()));
+    events.offer(new JobStore.SessionEvent(job.sessionId(), type, json, Instant.now()));
   }
 
   @Override
   public Optional<Duration> timeLeft() {
-    Duration timeout = processor.jobTimeout();
-    if (timeout == null) {
+    if (jobTimeout == null) {
       return Optional.empty();
     }
-    long start = startedNanos == 0 ? System.nanoTime() : startedNanos;
-    Duration left = timeout.minusNanos(System.nanoTime() - start);
+    long now = ticker.nanos();
+    long start = started ? startedNanos : now;
+    Duration left = jobTimeout.minusNanos(now - start);
     return Optional.of(left.isNegative() ? Duration.ZERO : left);
   }
 

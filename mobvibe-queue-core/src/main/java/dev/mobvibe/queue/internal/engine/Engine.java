@@ -1,0 +1,183 @@
+package dev.mobvibe.queue.internal.engine;
+
+import dev.mobvibe.queue.JobHandler;
+import dev.mobvibe.queue.JobListener;
+import dev.mobvibe.queue.JobNotifier;
+import dev.mobvibe.queue.JobProcessor;
+import dev.mobvibe.queue.Subscription;
+import dev.mobvibe.queue.internal.JobStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The parts of a worker, wired: a {@link Producer} claims into the {@link HandlerSlots}, which run
+ * jobs and hand outcomes to the {@link Completer}; a {@link LeaseKeeper} renews leases, a {@link
+ * TimeoutWatcher} ends attempts that run too long, an {@link EventWriter} writes session events.
+ * Each part gets what it needs and never this class. Internal API: {@link JobProcessor} owns the
+ * lifecycle and calls {@link #start} once and {@link #stop} once.
+ */
+public final class Engine {
+  private static final Logger log = LoggerFactory.getLogger(Engine.class);
+
+  private final EngineSettings settings;
+  private final Slots slots;
+  private final Producer producer;
+  private final Completer completer;
+  private final EventWriter events;
+  private final LeaseKeeper leaseKeeper;
+  private final TimeoutWatcher timeouts;
+  private final HandlerSlots handlers;
+  private Thread producerThread;
+  private Subscription subscription;
+
+  /**
+   * Wires the parts; nothing runs until {@link #start}.
+   *
+   * @param settings the checked settings
+   * @param store where every statement runs
+   * @param handler the handler of every job
+   * @param listeners told of what happens to each job
+   */
+  public Engine(
+      EngineSettings settings, JobStore store, JobHandler handler, List<JobListener> listeners) {
+    this(settings, store, handler, listeners, Ticker.SYSTEM);
+  }
+
+  Engine(
+      EngineSettings settings,
+      JobStore store,
+      JobHandler handler,
+      List<JobListener> listeners,
+      Ticker ticker) {
+    this.settings = settings;
+    Listeners fanout = new Listeners(listeners);
+    this.slots = new Slots(settings.concurrency() + settings.prefetch());
+    this.events = new EventWriter(store, settings.eventBufferCapacity(), settings.workerId());
+    // The completer tells the producer when a retried job falls due; the producer is built after
+    // it, so the hand-off goes through a field read when a retry happens, never earlier.
+    this.completer = new Completer(settings, store, fanout, delay -> wakeProducerAfter(delay));
+    this.timeouts =
+        new TimeoutWatcher(settings.jobTimeout(), completer, ticker, settings.workerId());
+    this.handlers =
+        new HandlerSlots(settings, handler, slots, completer, timeouts, events, fanout, ticker);
+    this.producer = new Producer(settings, store, slots, fanout, ticker, handlers);
+    this.leaseKeeper = new LeaseKeeper(settings, store, slots, fanout, ticker);
+    slots.onFreed(producer::slotFreed);
+  }
+
+  private void wakeProducerAfter(Duration delay) {
+    producer.wakeAfter(delay);
+  }
+
+  /**
+   * Subscribes to the notifier, then starts every thread. If the subscription fails nothing has
+   * started.
+   *
+   * @param notifier wakes the producer early, or {@code null} to poll only
+   */
+  public void start(JobNotifier notifier) {
+    if (notifier != null) {
+      subscription = notifier.subscribe(signal -> producer.signal());
+    }
+    handlers.start();
+    completer.start();
+    events.start();
+    timeouts.start();
+    leaseKeeper.start();
+    producerThread = new Thread(producer, "mobvibe-producer-" + settings.workerId());
+    producerThread.setDaemon(true);
+    producerThread.start();
+  }
+
+  /**
+   * Stops in data-flow order: stop claiming, let running jobs finish within the shutdown timeout,
+   * cancel and interrupt the rest and give back those that never started, flush outcomes and
+   * events, stop the lease keeper last.
+   */
+  public void stop() {
+    long deadline = System.nanoTime() + settings.shutdownTimeout().toNanos();
+    if (subscription != null) {
+      subscription.unsubscribe();
+    }
+    handlers.stopAccepting();
+    producer.stop();
+    join(producerThread, remainingMillis(deadline));
+    if (!handlers.finish(remainingMillis(deadline))) {
+      log.warn(
+          "worker {}: {} jobs still running after the {} ms shutdown timeout; cancelling them",
+          settings.workerId(),
+          slots.heldCount(),
+          settings.shutdownTimeout().toMillis());
+      handlers.cancelAll();
+      if (!handlers.await(5_000)) {
+        log.warn(
+            "worker {}: {} handlers ignored interruption; their jobs return after the lease",
+            settings.workerId(),
+            slots.heldCount());
+      }
+    }
+    timeouts.stop();
+    completer.stopAndFlush(Math.max(5_000, remainingMillis(deadline)));
+    events.stopAndFlush(5_000);
+    leaseKeeper.stop();
+  }
+
+  /**
+   * Returns how many jobs are held: running, or claimed and waiting for a slot.
+   *
+   * @return the count
+   */
+  public int heldJobs() {
+    return slots.heldCount();
+  }
+
+  /**
+   * Returns when the last claim statement succeeded.
+   *
+   * @return the time, or {@code null} before the first
+   */
+  public Instant lastSuccessfulClaim() {
+    return producer.lastSuccessfulClaim();
+  }
+
+  /**
+   * Returns how many session events were dropped because the buffer was full.
+   *
+   * @return the count
+   */
+  public long droppedEvents() {
+    return events.dropped();
+  }
+
+  /** A daemon single-thread scheduler whose cancelled tasks leave its queue at once. */
+  static ScheduledExecutorService singleThread(String name) {
+    ScheduledThreadPoolExecutor s =
+        new ScheduledThreadPoolExecutor(
+            1,
+            r -> {
+              Thread t = new Thread(r, name);
+              t.setDaemon(true);
+              return t;
+            });
+    s.setRemoveOnCancelPolicy(true);
+    return s;
+  }
+
+  private static long remainingMillis(long deadlineNanos) {
+    return Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
+  }
+
+  private static void join(Thread t, long millis) {
+    try {
+      t.join(Math.max(1, millis));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,99 @@
+package dev.mobvibe.queue.internal.engine;
+
+import dev.mobvibe.queue.JobProcessor;
+import dev.mobvibe.queue.RetryPolicy;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.ThreadFactory;
+
+/**
+ * The settings every part of the engine reads, checked once when built. Internal API: build a
+ * {@link JobProcessor} instead.
+ *
+ * @param workerId the lease owner of claimed jobs
+ * @param concurrency handler slots
+ * @param prefetch jobs claimed beyond free slots: fixed, or the most auto prefetch may hold
+ * @param autoPrefetch whether the buffer is sized by the rate handlers finish jobs
+ * @param pollInterval how often the producer claims when nothing wakes it
+ * @param leaseDuration the lease on claimed jobs
+ * @param jobTimeout how long one attempt may run, or {@code null} for no limit
+ * @param heartbeatTimeout how long a silent handler keeps its lease, or {@code null} for ever
+ * @param shutdownTimeout how long a stop waits for running jobs
+ * @param reapInterval how often a claim also reaps expired leases, or {@code null} for the default
+ * @param retryPolicy the backoff between attempts
+ * @param trackSessions whether claims and successes move the jobs' sessions
+ * @param eventBufferCapacity session events that may wait to be written
+ * @param handlerThreads the factory of handler threads
+ */
+public record EngineSettings(
+    String workerId,
+    int concurrency,
+    int prefetch,
+    boolean autoPrefetch,
+    Duration pollInterval,
+    Duration leaseDuration,
+    Duration jobTimeout,
+    Duration heartbeatTimeout,
+    Duration shutdownTimeout,
+    Duration reapInterval,
+    RetryPolicy retryPolicy,
+    boolean trackSessions,
+    int eventBufferCapacity,
+    ThreadFactory handlerThreads) {
+
+  /**
+   * Checks every setting, naming the first that is wrong, and fills in the default reap interval
+   * (half the lease, at least one second).
+   *
+   * @throws IllegalArgumentException naming the first setting that is wrong
+   * @throws NullPointerException if the worker id, retry policy or thread factory is null
+   */
+  public EngineSettings {
+    Objects.requireNonNull(workerId, "workerId must not be null");
+    Objects.requireNonNull(retryPolicy, "retryPolicy must not be null");
+    Objects.requireNonNull(handlerThreads, "threadFactory must not be null");
+    if (concurrency < 1 || concurrency > 1000) {
+      throw new IllegalArgumentException(
+          "concurrency must be between 1 and 1000, was " + concurrency);
+    }
+    positive("pollInterval", pollInterval, Duration.ofMillis(1));
+    positive("leaseDuration", leaseDuration, Duration.ofMillis(100));
+    if (jobTimeout != null) {
+      positive("jobTimeout", jobTimeout, Duration.ofMillis(1));
+    }
+    if (heartbeatTimeout != null) {
+      positive("heartbeatTimeout", heartbeatTimeout, Duration.ofMillis(1));
+    }
+    if (shutdownTimeout == null || shutdownTimeout.isNegative()) {
+      throw new IllegalArgumentException(
+          "shutdownTimeout must be zero or positive, was " + shutdownTimeout);
+    }
+    if (reapInterval != null) {
+      positive("reapInterval", reapInterval, Duration.ofMillis(10));
+    } else {
+      Duration half = leaseDuration.dividedBy(2);
+      reapInterval = half.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : half;
+    }
+    if (!workerId.matches("[A-Za-z0-9._:-]{1,100}")) {
+      throw new IllegalArgumentException(
+          "workerId must be 1 to 100 characters of letters, digits, '.', '_', ':' or '-', was '"
+              + workerId
+              + "'");
+    }
+    if (prefetch < 0 || prefetch > JobProcessor.MAX_PREFETCH) {
+      throw new IllegalArgumentException(
+          "prefetch must be between 0 and " + JobProcessor.MAX_PREFETCH + ", was " + prefetch);
+    }
+    if (eventBufferCapacity < 1 || eventBufferCapacity > 1_000_000) {
+      throw new IllegalArgumentException(
+          "eventBufferCapacity must be between 1 and 1000000, was " + eventBufferCapacity);
+    }
+  }
+
+  private static void positive(String name, Duration value, Duration min) {
+    if (value == null || value.compareTo(min) < 0) {
+      throw new IllegalArgumentException(
+          name + " must be at least " + min.toMillis() + " ms, was " + value);
+    }
+  }
+}
