@@ -4,7 +4,7 @@
  * times jobs as a {@link dev.mobvibe.queue.JobListener} and exposes queue depth, running jobs and
  * notifier state as gauges.
  *
- * <p>Add {@code dev.mobvibe:mobvibe-queue-examples} (for this package) and a Micrometer registry to
- * your build; the rest of that artifact (the CLI) is not needed at run time.
+ * <p>Add {@code dev.mobvibe:mobvibe-queue-micrometer} and a Micrometer registry of your choice to
+ * your build; this module depends only on {@code mobvibe-queue-core} and {@code micrometer-core}.
  */
 package dev.mobvibe.queue.micrometer;
