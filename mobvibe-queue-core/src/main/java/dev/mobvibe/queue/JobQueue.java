@@ -385,11 +385,27 @@ public final class JobQueue implements AutoCloseable {
   }
 
   /**
-   * Subscribes to "new jobs may be waiting" signals from the queue's {@link JobNotifier} (by
-   * default a polling notifier at the builder's poll interval).
+   * Subscribes to "new jobs may be waiting" signals from the queue's {@link JobNotifier}, the
+   * seed's {@code subscribeToNewJobs}. What arrives depends on the notifier:
+   *
+   * <ul>
+   *   <li>With a push notifier set through {@link Builder#notifier} ({@code PgNotifier} or {@code
+   *       SupabaseRealtimeNotifier} from the realtime module): one {@link
+   *       JobSignal.Source#NOTIFICATION} signal per inserted job, with its id, session and
+   *       priority, plus one {@link JobSignal.Source#RECONNECT} signal each time the notifier
+   *       (re)connects, since jobs may have been inserted while it was away.
+   *   <li>Without one (the default): {@link JobSignal.Source#POLL} ticks at the builder's {@link
+   *       Builder#pollInterval}, which carry no job id and say only "look now". Core has no way to
+   *       hear inserts by itself.
+   * </ul>
+   *
+   * <p>The queue starts no thread of its own: the default polling notifier starts its timer thread
+   * at the first subscription and stops it when the queue is closed.
    *
    * @param listener called on the notifier's thread; must return quickly
    * @return a handle that unsubscribes
+   * @throws NullPointerException if the listener is null
+   * @throws IllegalStateException if the queue is closed
    */
   public Subscription subscribeToNewJobs(Consumer<JobSignal> listener) {
     Objects.requireNonNull(listener, "listener must not be null");

@@ -16,9 +16,11 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -666,6 +668,31 @@ class JobQueueTest {
     polling.close();
     assertThatThrownBy(() -> polling.subscribeToNewJobs(s -> {}))
         .isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void theQueueStartsNoThreadUntilASubscriptionAsksForOne() {
+    Set<Thread> before = mobvibeThreads();
+    JobQueue polling = db.newQueue(JobQueue.builder().pollInterval(Duration.ofMillis(50)));
+    polling.enqueue(NewJob.of("no thread needed"));
+    polling.getQueueStats();
+    assertThat(newThreads(before)).as("threads before any subscription").isEmpty();
+
+    polling.subscribeToNewJobs(s -> {});
+    List<Thread> started = newThreads(before);
+    assertThat(started).extracting(Thread::getName).containsExactly("mobvibe-poll-notifier");
+    polling.close();
+    await().atMost(Duration.ofSeconds(5)).until(() -> !started.get(0).isAlive());
+  }
+
+  private static Set<Thread> mobvibeThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.isAlive() && t.getName().startsWith("mobvibe-"))
+        .collect(Collectors.toSet());
+  }
+
+  private static List<Thread> newThreads(Set<Thread> before) {
+    return mobvibeThreads().stream().filter(t -> !before.contains(t)).toList();
   }
 
   // --- building and closing ---------------------------------------------------------------
