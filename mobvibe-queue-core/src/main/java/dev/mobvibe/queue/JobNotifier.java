@@ -16,7 +16,8 @@ import java.util.function.Consumer;
  *
  * <p>Implementations are thread-safe. A notifier starts its thread or connection when the first
  * listener subscribes, delivers signals on its own thread (listeners must return quickly), and
- * releases everything in {@link #close()}.
+ * releases everything in {@link #close()}. An implementation can keep its listeners in a {@link
+ * ListenerFanout}, which gives the isolation {@link #subscribe(Consumer)} promises.
  */
 public interface JobNotifier extends AutoCloseable {
 

@@ -2,7 +2,6 @@ package dev.mobvibe.queue;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import dev.mobvibe.queue.internal.ConnectionUrls;
 import dev.mobvibe.queue.internal.Identifiers;
 import dev.mobvibe.queue.internal.Jdbc;
 import dev.mobvibe.queue.internal.JobStore;
@@ -641,17 +640,11 @@ public final class JobQueue implements AutoCloseable {
       if (dataSource != null) {
         return new JobQueue(this, dataSource, null);
       }
-      ConnectionUrls.Parsed parsed = ConnectionUrls.parse(url);
+      DatabaseUrl parsed = DatabaseUrl.parse(url).withCredentials(username, password);
       HikariConfig config = new HikariConfig();
       config.setJdbcUrl(parsed.jdbcUrl());
-      String user = username != null ? username : parsed.user();
-      String pass = password != null ? password : parsed.password();
-      if (user != null) {
-        config.setUsername(user);
-      }
-      if (pass != null) {
-        config.setPassword(pass);
-      }
+      parsed.user().ifPresent(config::setUsername);
+      parsed.password().ifPresent(config::setPassword);
       config.setMaximumPoolSize(maxPoolSize);
       config.setMinimumIdle(Math.min(2, maxPoolSize));
       config.setPoolName("mobvibe-queue-" + schema);

@@ -2,6 +2,7 @@ package dev.mobvibe.queue.internal;
 
 import dev.mobvibe.queue.JobNotifier;
 import dev.mobvibe.queue.JobSignal;
+import dev.mobvibe.queue.ListenerFanout;
 import dev.mobvibe.queue.NotifierState;
 import dev.mobvibe.queue.Subscription;
 import java.time.Duration;
@@ -18,7 +19,7 @@ public final class PollingNotifier implements JobNotifier {
   private static final JobSignal TICK = JobSignal.of(JobSignal.Source.POLL);
 
   private final Duration interval;
-  private final ListenerList<JobSignal> fanout = new ListenerList<>("job signal");
+  private final ListenerFanout<JobSignal> fanout = new ListenerFanout<>("job signal");
   private ScheduledExecutorService timer;
   private NotifierState state = NotifierState.IDLE;
 

@@ -2,6 +2,7 @@ package dev.mobvibe.queue.testing;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.mobvibe.queue.DatabaseUrl;
 import dev.mobvibe.queue.JobQueue;
 import dev.mobvibe.queue.RetryPolicy;
 import java.net.InetSocketAddress;
@@ -13,7 +14,6 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Properties;
 import java.util.UUID;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -27,45 +27,42 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * @RegisterExtension static final TestDatabase db = new TestDatabase();
  * }</pre>
  *
- * <p>The server is chosen once per JVM: {@code MOBVIBE_TEST_DATABASE_URL} (a {@code
- * jdbc:postgresql:} URL of a database whose user may create databases) if set; else a PostgreSQL on
- * 127.0.0.1:5432 with user {@code postgres} and trust auth; else a Testcontainers PostgreSQL when
- * Docker runs; else the test fails with a message that says how to get one. Every connection runs
- * in the non-UTC time zone {@value #SESSION_TIME_ZONE} to catch time-zone bugs.
+ * <p>The server is chosen once per JVM: {@code MOBVIBE_TEST_DATABASE_URL} (a URL of a database
+ * whose user may create databases, in either form {@link DatabaseUrl} reads) if set; else a
+ * PostgreSQL on 127.0.0.1:5432 with user {@code postgres} and trust auth; else a Testcontainers
+ * PostgreSQL when Docker runs; else the test fails with a message that says how to get one. Every
+ * connection runs in the non-UTC time zone {@value #SESSION_TIME_ZONE} to catch time-zone bugs.
  */
 public final class TestDatabase implements BeforeAllCallback, AfterAllCallback {
   /** Every test connection uses this zone: +13:45, far from UTC. */
   public static final String SESSION_TIME_ZONE = "Pacific/Chatham";
 
-  private static Server server;
-
-  private record Server(String adminUrl, String user, String password, String baseUrl) {}
+  /** The admin database of the chosen server, with its credentials; set once per JVM. */
+  private static DatabaseUrl server;
 
   private String databaseName;
+  private DatabaseUrl database;
   private HikariDataSource dataSource;
   private final List<AutoCloseable> closeables = new ArrayList<>();
 
   @Override
   public void beforeAll(ExtensionContext context) throws Exception {
-    Server s = server();
+    DatabaseUrl admin = server();
     databaseName =
         ("mvq_"
                 + context.getRequiredTestClass().getSimpleName()
                 + "_"
                 + UUID.randomUUID().toString().substring(0, 8))
             .toLowerCase(Locale.ROOT);
-    try (Connection c = DriverManager.getConnection(s.adminUrl(), props(s));
+    try (Connection c = connect(admin);
         Statement st = c.createStatement()) {
       st.execute("CREATE DATABASE " + databaseName);
     }
+    database = admin.withDatabase(databaseName);
     HikariConfig config = new HikariConfig();
-    config.setJdbcUrl(jdbcUrl());
-    if (s.user() != null) {
-      config.setUsername(s.user());
-    }
-    if (s.password() != null) {
-      config.setPassword(s.password());
-    }
+    config.setJdbcUrl(database.jdbcUrl());
+    database.user().ifPresent(config::setUsername);
+    database.password().ifPresent(config::setPassword);
     config.setMaximumPoolSize(16);
     config.setMinimumIdle(0);
     config.setPoolName("test-" + databaseName);
@@ -85,8 +82,7 @@ public final class TestDatabase implements BeforeAllCallback, AfterAllCallback {
     if (dataSource != null) {
       dataSource.close();
     }
-    Server s = server();
-    try (Connection c = DriverManager.getConnection(s.adminUrl(), props(s));
+    try (Connection c = connect(server());
         Statement st = c.createStatement()) {
       st.execute("DROP DATABASE IF EXISTS " + databaseName + " WITH (FORCE)");
     }
@@ -102,12 +98,13 @@ public final class TestDatabase implements BeforeAllCallback, AfterAllCallback {
   }
 
   /**
-   * Returns the JDBC URL of this class's database (credentials separate).
+   * Returns the JDBC URL of this class's database (credentials separate): the server's URL, query
+   * parameters included, with this class's database name.
    *
    * @return the URL
    */
   public String jdbcUrl() {
-    return server().baseUrl() + databaseName;
+    return database.jdbcUrl();
   }
 
   /**
@@ -116,7 +113,7 @@ public final class TestDatabase implements BeforeAllCallback, AfterAllCallback {
    * @return the user
    */
   public String user() {
-    return server().user();
+    return database.user().orElse(null);
   }
 
   /**
@@ -125,7 +122,7 @@ public final class TestDatabase implements BeforeAllCallback, AfterAllCallback {
    * @return the password
    */
   public String password() {
-    return server().password();
+    return database.password().orElse(null);
   }
 
   /**
@@ -144,7 +141,7 @@ public final class TestDatabase implements BeforeAllCallback, AfterAllCallback {
    * @throws SQLException from JDBC
    */
   public Connection connect() throws SQLException {
-    Connection c = DriverManager.getConnection(jdbcUrl(), props(server()));
+    Connection c = connect(database);
     try (Statement st = c.createStatement()) {
       st.execute("SET TIME ZONE '" + SESSION_TIME_ZONE + "'");
     }
@@ -249,26 +246,21 @@ public final class TestDatabase implements BeforeAllCallback, AfterAllCallback {
     return closeable;
   }
 
-  private static Properties props(Server s) {
-    Properties p = new Properties();
-    if (s.user() != null) {
-      p.setProperty("user", s.user());
-    }
-    if (s.password() != null) {
-      p.setProperty("password", s.password());
-    }
-    return p;
+  private static Connection connect(DatabaseUrl url) throws SQLException {
+    return DriverManager.getConnection(url.jdbcUrl(), url.connectionProperties());
   }
 
-  private static synchronized Server server() {
+  private static synchronized DatabaseUrl server() {
     if (server != null) {
       return server;
     }
     String env = System.getenv("MOBVIBE_TEST_DATABASE_URL");
     if (env != null && !env.isBlank()) {
-      server = fromUrl(env.strip(), null, null);
+      server = DatabaseUrl.parse(env);
     } else if (reachable("127.0.0.1", 5432)) {
-      server = fromUrl("jdbc:postgresql://127.0.0.1:5432/postgres", "postgres", null);
+      server =
+          DatabaseUrl.parse("jdbc:postgresql://127.0.0.1:5432/postgres")
+              .withCredentials("postgres", null);
     } else if (ContainerServer.dockerAvailable()) {
       server = ContainerServer.start();
     } else {
@@ -278,13 +270,6 @@ public final class TestDatabase implements BeforeAllCallback, AfterAllCallback {
               + " postgres and trust auth, or start Docker so Testcontainers can run one.");
     }
     return server;
-  }
-
-  static Server fromUrl(String adminUrl, String user, String password) {
-    int query = adminUrl.indexOf('?');
-    String noQuery = query < 0 ? adminUrl : adminUrl.substring(0, query);
-    String base = noQuery.substring(0, noQuery.lastIndexOf('/') + 1);
-    return new Server(adminUrl, user, password, base);
   }
 
   private static boolean reachable(String host, int port) {
@@ -307,10 +292,11 @@ public final class TestDatabase implements BeforeAllCallback, AfterAllCallback {
     }
 
     @SuppressWarnings("resource") // lives for the JVM; Testcontainers' reaper removes it
-    static Server start() {
+    static DatabaseUrl start() {
       var container = new org.testcontainers.containers.PostgreSQLContainer<>("postgres:15-alpine");
       container.start();
-      return fromUrl(container.getJdbcUrl(), container.getUsername(), container.getPassword());
+      return DatabaseUrl.parse(container.getJdbcUrl())
+          .withCredentials(container.getUsername(), container.getPassword());
     }
   }
 }

@@ -1,7 +1,7 @@
 package dev.mobvibe.queue.examples;
 
+import dev.mobvibe.queue.DatabaseUrl;
 import dev.mobvibe.queue.JobQueue;
-import dev.mobvibe.queue.internal.ConnectionUrls;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -32,18 +32,13 @@ final class Database implements AutoCloseable {
   private static final String LOCAL_HOST = "127.0.0.1";
   private static final int LOCAL_PORT = 5432;
 
-  private final String url;
-  private final String user;
-  private final String password;
+  private final DatabaseUrl url;
   private final String description;
   private final EmbeddedPostgres embedded;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private Database(
-      String url, String user, String password, String description, EmbeddedPostgres embedded) {
+  private Database(DatabaseUrl url, String description, EmbeddedPostgres embedded) {
     this.url = url;
-    this.user = user;
-    this.password = password;
     this.description = description;
     this.embedded = embedded;
   }
@@ -59,10 +54,8 @@ final class Database implements AutoCloseable {
    */
   static Database open(Settings settings, Map<String, String> env, boolean mayEmbed) {
     if (settings.databaseUrl().isPresent()) {
-      String given = settings.databaseUrl().get();
-      ConnectionUrls.Parsed parsed = ConnectionUrls.parse(given);
-      return new Database(
-          given, null, null, "DATABASE_URL " + ConnectionUrls.redact(parsed.jdbcUrl()), null);
+      DatabaseUrl url = DatabaseUrl.parse(settings.databaseUrl().get());
+      return new Database(url, "DATABASE_URL " + DatabaseUrl.redact(url.jdbcUrl()), null);
     }
     if (reachable(LOCAL_HOST, LOCAL_PORT)) {
       return local(env.get("PGPASSWORD"));
@@ -80,14 +73,12 @@ final class Database implements AutoCloseable {
   }
 
   private static Database local(String password) {
-    String admin = "jdbc:postgresql://" + LOCAL_HOST + ":" + LOCAL_PORT + "/postgres";
-    Properties props = new Properties();
-    props.setProperty("user", "postgres");
-    if (password != null && !password.isBlank()) {
-      props.setProperty("password", password);
-    }
+    DatabaseUrl admin =
+        DatabaseUrl.parse("jdbc:postgresql://" + LOCAL_HOST + ":" + LOCAL_PORT + "/postgres")
+            .withCredentials("postgres", password == null || password.isBlank() ? null : password);
+    Properties props = admin.connectionProperties();
     props.setProperty("connectTimeout", "5");
-    try (Connection c = DriverManager.getConnection(admin, props)) {
+    try (Connection c = DriverManager.getConnection(admin.jdbcUrl(), props)) {
       boolean exists;
       try (PreparedStatement ps =
           c.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
@@ -116,11 +107,8 @@ final class Database implements AutoCloseable {
               + e.getMessage()
               + "); set DATABASE_URL, or PGPASSWORD for user postgres");
     }
-    String url = "jdbc:postgresql://" + LOCAL_HOST + ":" + LOCAL_PORT + "/" + LOCAL_DATABASE;
     return new Database(
-        url,
-        "postgres",
-        password == null || password.isBlank() ? null : password,
+        admin.withDatabase(LOCAL_DATABASE),
         "PostgreSQL on "
             + LOCAL_HOST
             + ":"
@@ -154,9 +142,7 @@ final class Database implements AutoCloseable {
               .setCleanDataDirectory(true)
               .start();
       return new Database(
-          pg.getJdbcUrl("postgres", "postgres"),
-          null,
-          null,
+          DatabaseUrl.parse(pg.getJdbcUrl("postgres", "postgres")),
           "embedded PostgreSQL on "
               + LOCAL_HOST
               + ":"
@@ -216,13 +202,9 @@ final class Database implements AutoCloseable {
    * @return a builder with the URL and credentials set
    */
   JobQueue.Builder queueBuilder() {
-    JobQueue.Builder b = JobQueue.builder().jdbcUrl(url);
-    if (user != null) {
-      b.username(user);
-    }
-    if (password != null) {
-      b.password(password);
-    }
+    JobQueue.Builder b = JobQueue.builder().jdbcUrl(url.jdbcUrl());
+    url.user().ifPresent(b::username);
+    url.password().ifPresent(b::password);
     return b;
   }
 
@@ -233,18 +215,9 @@ final class Database implements AutoCloseable {
    * @throws SQLException from JDBC
    */
   Connection connect() throws SQLException {
-    ConnectionUrls.Parsed parsed = ConnectionUrls.parse(url);
-    Properties props = new Properties();
-    String u = user != null ? user : parsed.user();
-    String p = password != null ? password : parsed.password();
-    if (u != null) {
-      props.setProperty("user", u);
-    }
-    if (p != null) {
-      props.setProperty("password", p);
-    }
+    Properties props = url.connectionProperties();
     props.setProperty("connectTimeout", "10");
-    return DriverManager.getConnection(parsed.jdbcUrl(), props);
+    return DriverManager.getConnection(url.jdbcUrl(), props);
   }
 
   /**
@@ -253,7 +226,7 @@ final class Database implements AutoCloseable {
    * @return the URL
    */
   String jdbcUrl() {
-    return ConnectionUrls.parse(url).jdbcUrl();
+    return url.jdbcUrl();
   }
 
   /**
@@ -262,7 +235,7 @@ final class Database implements AutoCloseable {
    * @return the user, or null
    */
   String user() {
-    return user != null ? user : ConnectionUrls.parse(url).user();
+    return url.user().orElse(null);
   }
 
   /**
@@ -271,7 +244,7 @@ final class Database implements AutoCloseable {
    * @return the password, or null
    */
   String password() {
-    return password != null ? password : ConnectionUrls.parse(url).password();
+    return url.password().orElse(null);
   }
 
   /**

@@ -1,6 +1,6 @@
 package dev.mobvibe.queue.examples;
 
-import dev.mobvibe.queue.internal.ConnectionUrls;
+import dev.mobvibe.queue.DatabaseUrl;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -238,7 +238,7 @@ public final class Settings {
   @Override
   public String toString() {
     return "Settings[databaseUrl="
-        + (databaseUrl == null ? "(unset)" : ConnectionUrls.redact(databaseUrl))
+        + (databaseUrl == null ? "(unset)" : DatabaseUrl.redact(databaseUrl))
         + ", supabaseUrl="
         + (supabaseUrl == null ? "(unset)" : supabaseUrl)
         + ", supabaseServiceRoleKey="
@@ -374,9 +374,9 @@ public final class Settings {
         return null;
       }
       try {
-        ConnectionUrls.parse(value);
+        DatabaseUrl.parse(value);
       } catch (IllegalArgumentException e) {
-        // ConnectionUrls' messages redact the password already.
+        // DatabaseUrl's messages redact the password already.
         throw new Invalid(label(DATABASE_URL) + " is not usable: " + e.getMessage());
       }
       return value;
@@ -410,7 +410,7 @@ public final class Settings {
                 + " "
                 + problem
                 + ", was '"
-                + shorten(ConnectionUrls.redact(value))
+                + shorten(DatabaseUrl.redact(value))
                 + "'");
       }
       return value;

@@ -8,10 +8,8 @@ import dev.mobvibe.queue.testing.TestDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.util.Properties;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -85,14 +83,7 @@ class BenchGuardTest {
   }
 
   private static int scratchDatabases() throws Exception {
-    Properties p = new Properties();
-    if (db.user() != null) {
-      p.setProperty("user", db.user());
-    }
-    if (db.password() != null) {
-      p.setProperty("password", db.password());
-    }
-    try (Connection c = DriverManager.getConnection(db.jdbcUrl(), p);
+    try (Connection c = db.connect();
         Statement st = c.createStatement();
         ResultSet rs =
             st.executeQuery(

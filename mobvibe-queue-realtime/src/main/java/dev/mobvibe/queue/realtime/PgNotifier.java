@@ -1,11 +1,11 @@
 package dev.mobvibe.queue.realtime;
 
+import dev.mobvibe.queue.DatabaseUrl;
 import dev.mobvibe.queue.JobNotifier;
 import dev.mobvibe.queue.JobSignal;
 import dev.mobvibe.queue.NotifierState;
 import dev.mobvibe.queue.RetryPolicy;
 import dev.mobvibe.queue.Subscription;
-import dev.mobvibe.queue.internal.ConnectionUrls;
 import dev.mobvibe.queue.realtime.internal.PgListener;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -178,8 +178,8 @@ public final class PgNotifier implements JobNotifier {
 
     /**
      * Sets the database URL: {@code jdbc:postgresql://host:port/db?...} or the {@code
-     * postgresql://user:password@host:port/db} form Supabase shows. Use the direct port, not a
-     * transaction pooler.
+     * postgresql://user:password@host:port/db} form Supabase shows, read by {@link
+     * DatabaseUrl#parse(String)}. Use the direct port, not a transaction pooler.
      *
      * @param jdbcUrl the URL
      * @return this builder
@@ -294,19 +294,11 @@ public final class PgNotifier implements JobNotifier {
         throw new IllegalArgumentException(
             "applicationName must not be blank, was '" + applicationName + "'");
       }
-      ConnectionUrls.Parsed parsed = ConnectionUrls.parse(jdbcUrl);
-      Properties props = new Properties();
-      String user = username != null ? username : parsed.user();
-      String pass = password != null ? password : parsed.password();
-      if (user != null) {
-        props.setProperty("user", user);
-      }
-      if (pass != null) {
-        props.setProperty("password", pass);
-      }
+      DatabaseUrl database = DatabaseUrl.parse(jdbcUrl).withCredentials(username, password);
+      Properties props = database.connectionProperties();
       props.setProperty("ApplicationName", applicationName);
-      String url = parsed.jdbcUrl();
-      String target = ConnectionUrls.redact(url);
+      String url = database.jdbcUrl();
+      String target = DatabaseUrl.redact(url);
       ConnectionFactory factory = () -> DriverManager.getConnection(url, props);
       return new PgNotifier(
           new PgListener(factory, reconnectPolicy, healthCheckInterval, target), target);

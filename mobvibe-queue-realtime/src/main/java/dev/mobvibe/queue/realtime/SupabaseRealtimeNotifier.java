@@ -3,9 +3,9 @@ package dev.mobvibe.queue.realtime;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mobvibe.queue.JobNotifier;
 import dev.mobvibe.queue.JobSignal;
+import dev.mobvibe.queue.ListenerFanout;
 import dev.mobvibe.queue.NotifierState;
 import dev.mobvibe.queue.Subscription;
-import dev.mobvibe.queue.internal.ListenerList;
 import dev.mobvibe.queue.realtime.internal.Timer;
 import java.util.UUID;
 import java.util.function.Consumer;
@@ -67,7 +67,7 @@ public final class SupabaseRealtimeNotifier implements JobNotifier {
   private final boolean ownsClient;
   private final String channelName;
   private final PostgresChangeFilter filter;
-  private final ListenerList<JobSignal> fanout = new ListenerList<>("job signal");
+  private final ListenerFanout<JobSignal> fanout = new ListenerFanout<>("job signal");
 
   private RealtimeChannel channel;
   private boolean started;

@@ -1,7 +1,7 @@
 package dev.mobvibe.queue.examples.bench;
 
+import dev.mobvibe.queue.DatabaseUrl;
 import dev.mobvibe.queue.examples.Settings;
-import dev.mobvibe.queue.internal.ConnectionUrls;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -87,33 +87,28 @@ public final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     String url = env.getOrDefault("DATABASE_URL", "");
-    String jdbcUrl;
-    String user;
-    String password;
+    DatabaseUrl admin;
     if (url.isBlank()) {
-      jdbcUrl = "jdbc:postgresql://127.0.0.1:5432/postgres";
-      user = "postgres";
       String pgPassword = env.get("PGPASSWORD");
-      password = pgPassword == null || pgPassword.isEmpty() ? null : pgPassword;
+      admin =
+          DatabaseUrl.parse("jdbc:postgresql://127.0.0.1:5432/postgres")
+              .withCredentials(
+                  "postgres", pgPassword == null || pgPassword.isEmpty() ? null : pgPassword);
     } else {
-      ConnectionUrls.Parsed parsed;
       try {
-        parsed = ConnectionUrls.parse(url);
+        admin = DatabaseUrl.parse(url);
       } catch (IllegalArgumentException e) {
         throw new Settings.Invalid("DATABASE_URL: " + e.getMessage());
       }
-      jdbcUrl = parsed.jdbcUrl();
-      user = parsed.user();
-      password = parsed.password();
     }
     var out = spec.commandLine().getOut();
     Benchmark.Options options;
     try {
       options =
           new Benchmark.Options(
-              jdbcUrl,
-              user,
-              password,
+              admin.jdbcUrl(),
+              admin.user().orElse(null),
+              admin.password().orElse(null),
               jobs,
               concurrencies,
               runs,
@@ -127,7 +122,7 @@ public final class BenchCommand implements Callable<Integer> {
       throw new Settings.Invalid(e.getMessage()); // exit code 2, as for every bad argument
     }
     var progress = new PrintStream(System.err, true, StandardCharsets.UTF_8);
-    progress.println("bench against " + ConnectionUrls.redact(jdbcUrl));
+    progress.println("bench against " + DatabaseUrl.redact(admin.jdbcUrl()));
     BenchResult result = new Benchmark(options, progress).run();
     out.println();
     out.print(result.table());

@@ -2,6 +2,7 @@ package dev.mobvibe.queue.examples.bench;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.mobvibe.queue.DatabaseUrl;
 import dev.mobvibe.queue.Job;
 import dev.mobvibe.queue.JobListener;
 import dev.mobvibe.queue.JobNotifier;
@@ -9,7 +10,6 @@ import dev.mobvibe.queue.JobProcessor;
 import dev.mobvibe.queue.JobQueue;
 import dev.mobvibe.queue.NewJob;
 import dev.mobvibe.queue.NotifierState;
-import dev.mobvibe.queue.internal.ConnectionUrls;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
@@ -29,7 +29,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -81,8 +80,9 @@ public final class Benchmark {
   }
 
   private final Options options;
+  private final DatabaseUrl admin;
   private final PrintStream out;
-  private String scratchUrl;
+  private DatabaseUrl scratchUrl;
   private String scratchName;
 
   /**
@@ -178,7 +178,7 @@ public final class Benchmark {
     @Override
     public String toString() {
       return "Options[adminUrl="
-          + ConnectionUrls.redact(adminUrl)
+          + DatabaseUrl.redact(adminUrl)
           + ", user="
           + user
           + ", password="
@@ -208,9 +208,12 @@ public final class Benchmark {
    *
    * @param options the settings
    * @param out where progress lines go
+   * @throws IllegalArgumentException if the options' admin URL is not a PostgreSQL URL
    */
   public Benchmark(Options options, PrintStream out) {
     this.options = Objects.requireNonNull(options, "options");
+    this.admin =
+        DatabaseUrl.parse(options.adminUrl()).withCredentials(options.user(), options.password());
     this.out = Objects.requireNonNull(out, "out");
   }
 
@@ -371,7 +374,12 @@ public final class Benchmark {
     try (Scratch scratch = scratch(8)) {
       JobQueue queue = scratch.queue();
       JobNotifier notifier =
-          options.notifierFactory().create(scratchUrl, options.user(), options.password());
+          options
+              .notifierFactory()
+              .create(
+                  scratchUrl.jdbcUrl(),
+                  scratchUrl.user().orElse(null),
+                  scratchUrl.password().orElse(null));
       try (notifier;
           JobProcessor processor =
               JobProcessor.builder(
@@ -672,49 +680,34 @@ public final class Benchmark {
 
   private HikariDataSource pool(int size) {
     HikariConfig config = new HikariConfig();
-    config.setJdbcUrl(scratchUrl);
-    if (options.user() != null) {
-      config.setUsername(options.user());
-    }
-    if (options.password() != null) {
-      config.setPassword(options.password());
-    }
+    config.setJdbcUrl(scratchUrl.jdbcUrl());
+    scratchUrl.user().ifPresent(config::setUsername);
+    scratchUrl.password().ifPresent(config::setPassword);
     config.setMaximumPoolSize(size);
     config.setPoolName("mobvibe-bench");
     return new HikariDataSource(config);
   }
 
   private Connection connect() throws SQLException {
-    return DriverManager.getConnection(scratchUrl, props());
+    return DriverManager.getConnection(scratchUrl.jdbcUrl(), scratchUrl.connectionProperties());
   }
 
-  private Properties props() {
-    Properties p = new Properties();
-    if (options.user() != null) {
-      p.setProperty("user", options.user());
-    }
-    if (options.password() != null) {
-      p.setProperty("password", options.password());
-    }
-    return p;
+  private Connection connectAdmin() throws SQLException {
+    return DriverManager.getConnection(admin.jdbcUrl(), admin.connectionProperties());
   }
 
   private void createScratch() throws SQLException {
     scratchName = "mobvibe_bench_" + UUID.randomUUID().toString().substring(0, 8);
-    try (Connection c = DriverManager.getConnection(options.adminUrl(), props());
+    try (Connection c = connectAdmin();
         Statement st = c.createStatement()) {
       st.execute("CREATE DATABASE " + scratchName);
     }
-    String admin = options.adminUrl();
-    int query = admin.indexOf('?');
-    String base = query < 0 ? admin : admin.substring(0, query);
-    String suffix = query < 0 ? "" : admin.substring(query);
-    scratchUrl = base.substring(0, base.lastIndexOf('/') + 1) + scratchName + suffix;
+    scratchUrl = admin.withDatabase(scratchName);
     out.println("scratch database " + scratchName);
   }
 
   private void dropScratch() {
-    try (Connection c = DriverManager.getConnection(options.adminUrl(), props());
+    try (Connection c = connectAdmin();
         Statement st = c.createStatement()) {
       st.execute("DROP DATABASE IF EXISTS " + scratchName + " WITH (FORCE)");
     } catch (SQLException e) {

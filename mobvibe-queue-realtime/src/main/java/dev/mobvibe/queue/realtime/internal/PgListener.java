@@ -1,10 +1,10 @@
 package dev.mobvibe.queue.realtime.internal;
 
 import dev.mobvibe.queue.JobSignal;
+import dev.mobvibe.queue.ListenerFanout;
 import dev.mobvibe.queue.NotifierState;
 import dev.mobvibe.queue.RetryPolicy;
 import dev.mobvibe.queue.Subscription;
-import dev.mobvibe.queue.internal.ListenerList;
 import dev.mobvibe.queue.realtime.JobStatusChange;
 import dev.mobvibe.queue.realtime.PgNotifier;
 import java.sql.Connection;
@@ -53,9 +53,9 @@ public final class PgListener {
   private final RetryPolicy reconnectPolicy;
   private final long healthCheckNanos;
   private final String target;
-  private final ListenerList<JobSignal> signals = new ListenerList<>("job signal");
-  private final ListenerList<JobStatusChange> statusListeners =
-      new ListenerList<>("job status change");
+  private final ListenerFanout<JobSignal> signals = new ListenerFanout<>("job signal");
+  private final ListenerFanout<JobStatusChange> statusListeners =
+      new ListenerFanout<>("job status change");
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition wake = lock.newCondition();
