@@ -259,6 +259,7 @@ public final class JobProcessor implements AutoCloseable {
     private Duration heartbeatTimeout;
     private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
     private Duration reapInterval;
+    private Duration reapGrace;
     private RetryPolicy retryPolicy;
     private JobNotifier notifier;
     private String workerId;
@@ -371,6 +372,26 @@ public final class JobProcessor implements AutoCloseable {
      */
     public Builder reapInterval(Duration reapInterval) {
       this.reapInterval = reapInterval;
+      return this;
+    }
+
+    /**
+     * Sets how long a lease must have been expired before this worker's reaper takes its job back.
+     * Default: the lease duration. The grace is what keeps a database outage from costing attempts:
+     * while the database is unreachable nobody can renew, and leases lapse; once it answers again,
+     * their owners renew at once (they retry every tenth of the lease, at most a second) and the
+     * grace keeps every reaper away meanwhile. An outage shorter than about the lease plus the
+     * grace costs nothing. A worker that could not renew a lease for the lease plus the grace
+     * settles its job itself, since another worker may reap it from then on: a running handler is
+     * cancelled with {@link CancellationReason#LEASE_LOST}, a job that never started is handed
+     * back. Use the same lease and grace on every worker of a queue. The price is recovery time:
+     * the jobs of a crashed worker run again after the lease plus the grace.
+     *
+     * @param reapGrace zero or positive
+     * @return this builder
+     */
+    public Builder reapGrace(Duration reapGrace) {
+      this.reapGrace = Objects.requireNonNull(reapGrace, "reapGrace must not be null");
       return this;
     }
 
@@ -525,6 +546,7 @@ public final class JobProcessor implements AutoCloseable {
               heartbeatTimeout,
               shutdownTimeout,
               reapInterval,
+              reapGrace,
               retryPolicy != null ? retryPolicy : queue.retryPolicy(),
               trackSessions,
               eventBufferCapacity,

@@ -62,8 +62,7 @@ public final class Engine {
     // The completer tells the producer when a retried job falls due; the producer is built after
     // it, so the hand-off goes through a field read when a retry happens, never earlier.
     this.completer = new Completer(settings, store, fanout, delay -> wakeProducerAfter(delay));
-    this.timeouts =
-        new TimeoutWatcher(settings.jobTimeout(), completer, ticker, settings.workerId());
+    this.timeouts = new TimeoutWatcher(settings, slots, completer, fanout, ticker);
     this.handlers =
         new HandlerSlots(settings, handler, slots, completer, timeouts, events, fanout, ticker);
     this.producer = new Producer(settings, store, slots, fanout, ticker, handlers);

@@ -20,6 +20,8 @@ import java.util.concurrent.ThreadFactory;
  * @param heartbeatTimeout how long a silent handler keeps its lease, or {@code null} for ever
  * @param shutdownTimeout how long a stop waits for running jobs
  * @param reapInterval how often a claim also reaps expired leases, or {@code null} for the default
+ * @param reapGrace how long a lease stays expired before it is reaped, or {@code null} for the
+ *     lease duration
  * @param retryPolicy the backoff between attempts
  * @param trackSessions whether claims and successes move the jobs' sessions
  * @param eventBufferCapacity session events that may wait to be written
@@ -36,6 +38,7 @@ public record EngineSettings(
     Duration heartbeatTimeout,
     Duration shutdownTimeout,
     Duration reapInterval,
+    Duration reapGrace,
     RetryPolicy retryPolicy,
     boolean trackSessions,
     int eventBufferCapacity,
@@ -43,7 +46,7 @@ public record EngineSettings(
 
   /**
    * Checks every setting, naming the first that is wrong, and fills in the default reap interval
-   * (half the lease, at least one second).
+   * (half the lease, at least one second) and reap grace (the lease).
    *
    * @throws IllegalArgumentException naming the first setting that is wrong
    * @throws NullPointerException if the worker id, retry policy or thread factory is null
@@ -74,6 +77,11 @@ public record EngineSettings(
       Duration half = leaseDuration.dividedBy(2);
       reapInterval = half.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : half;
     }
+    if (reapGrace == null) {
+      reapGrace = leaseDuration;
+    } else if (reapGrace.isNegative()) {
+      throw new IllegalArgumentException("reapGrace must be zero or positive, was " + reapGrace);
+    }
     if (!workerId.matches("[A-Za-z0-9._:-]{1,100}")) {
       throw new IllegalArgumentException(
           "workerId must be 1 to 100 characters of letters, digits, '.', '_', ':' or '-', was '"
@@ -88,6 +96,16 @@ public record EngineSettings(
       throw new IllegalArgumentException(
           "eventBufferCapacity must be between 1 and 1000000, was " + eventBufferCapacity);
     }
+  }
+
+  /**
+   * How long after its last renewal was sent a lease may be reaped by another worker: the lease
+   * plus the reap grace. A worker that could not renew for this long stops the handler.
+   *
+   * @return the lease plus the grace
+   */
+  public Duration reapableAfter() {
+    return leaseDuration.plus(reapGrace);
   }
 
   private static void positive(String name, Duration value, Duration min) {

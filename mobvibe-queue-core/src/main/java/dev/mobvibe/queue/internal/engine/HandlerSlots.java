@@ -74,10 +74,16 @@ final class HandlerSlots implements Producer.Dispatcher {
   }
 
   @Override
-  public void dispatch(Job job, long claimedNanos) {
+  public void dispatch(Job job, long claimSentNanos, long claimedNanos) {
     RunningJob rj =
         new RunningJob(
-            job, claimedNanos, settings.workerId(), settings.jobTimeout(), events, ticker);
+            job,
+            claimSentNanos,
+            claimedNanos,
+            settings.workerId(),
+            settings.jobTimeout(),
+            events,
+            ticker);
     slots.hold(rj);
     try {
       executor.execute(new JobTask(rj));

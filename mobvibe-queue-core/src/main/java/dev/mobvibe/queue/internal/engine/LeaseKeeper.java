@@ -50,8 +50,31 @@ final class LeaseKeeper {
   /** Starts renewing every third of the lease. */
   void start() {
     scheduler = Engine.singleThread("mobvibe-lease-keeper-" + settings.workerId());
-    long every = Math.max(10, settings.leaseDuration().toMillis() / 3);
-    scheduler.scheduleWithFixedDelay(this::renew, every, every, TimeUnit.MILLISECONDS);
+    schedule(renewEveryMillis());
+  }
+
+  private long renewEveryMillis() {
+    return Math.max(10, settings.leaseDuration().toMillis() / 3);
+  }
+
+  private void schedule(long millis) {
+    try {
+      scheduler.schedule(
+          () -> schedule(renew() ? renewEveryMillis() : retryMillis()),
+          millis,
+          TimeUnit.MILLISECONDS);
+    } catch (RuntimeException e) {
+      // stopped
+    }
+  }
+
+  /**
+   * After a failed round, try again soon (a tenth of the lease, at most a second): once the
+   * database answers again, leases that ran out while it did not are renewed before another worker
+   * may reap them.
+   */
+  private long retryMillis() {
+    return Math.max(10, Math.min(1_000, settings.leaseDuration().toMillis() / 10));
   }
 
   /** Stops renewing; leases of jobs still held then run out by themselves. */
@@ -61,8 +84,12 @@ final class LeaseKeeper {
     }
   }
 
-  /** One renewal round; a database failure is logged and the next round tries again. */
-  void renew() {
+  /**
+   * One renewal round; a database failure is logged and the next round tries again soon.
+   *
+   * @return whether the round reached the database
+   */
+  boolean renew() {
     try {
       List<RunningJob> alive = new ArrayList<>();
       List<RunningJob> silent = new ArrayList<>();
@@ -78,13 +105,23 @@ final class LeaseKeeper {
         (heard ? alive : silent).add(rj);
       }
       String owner = settings.workerId();
-      settleLost(
-          alive, (ids, counts) -> store.extendLeases(owner, ids, counts, settings.leaseDuration()));
+      long sent = ticker.nanos();
+      Set<UUID> renewed =
+          settleLost(
+              alive,
+              (ids, counts) -> store.extendLeases(owner, ids, counts, settings.leaseDuration()));
+      for (RunningJob rj : alive) {
+        if (renewed.contains(rj.job.id())) {
+          rj.leaseFromNanos = sent;
+        }
+      }
       // A silent handler loses its lease on purpose: it is not extended, and once it has run out
       // or another worker took the job back, the handler is told to stop.
       settleLost(silent, (ids, counts) -> store.leasesHeld(owner, ids, counts));
+      return true;
     } catch (RuntimeException e) {
-      log.warn("lease renewal failed; retrying at the next tick: {}", e.getMessage());
+      log.warn("lease renewal failed; retrying soon: {}", e.getMessage());
+      return false;
     }
   }
 
@@ -92,10 +129,10 @@ final class LeaseKeeper {
    * Runs a fenced lease statement over {@code jobs} and settles the ones it says are no longer
    * held: cancelled (by a cancel or a lost lease) and reported lost.
    */
-  private void settleLost(
+  private Set<UUID> settleLost(
       List<RunningJob> jobs, BiFunction<List<UUID>, List<Integer>, Set<UUID>> stillHeld) {
     if (jobs.isEmpty()) {
-      return;
+      return Set.of();
     }
     List<UUID> ids = new ArrayList<>(jobs.size());
     List<Integer> retryCounts = new ArrayList<>(jobs.size());
@@ -105,7 +142,7 @@ final class LeaseKeeper {
     }
     Set<UUID> held = stillHeld.apply(ids, retryCounts);
     if (held.size() == jobs.size()) {
-      return;
+      return held;
     }
     for (RunningJob rj : jobs) {
       if (!held.contains(rj.job.id()) && rj.settle()) {
@@ -116,5 +153,6 @@ final class LeaseKeeper {
             rj, cancelled ? "job was cancelled" : "lease expired and the job was taken back");
       }
     }
+    return held;
   }
 }

@@ -35,9 +35,10 @@ final class Producer implements Runnable {
      * Hands over a job whose slot permit is already held.
      *
      * @param job the claimed job
+     * @param claimSentNanos when the claim statement was sent
      * @param claimedNanos when the claim returned
      */
-    void dispatch(Job job, long claimedNanos);
+    void dispatch(Job job, long claimSentNanos, long claimedNanos);
   }
 
   private final EngineSettings settings;
@@ -241,6 +242,7 @@ final class Producer implements Runnable {
         continue;
       }
       List<Job> jobs;
+      long sent = ticker.nanos();
       try {
         jobs = claim(free, reapDue);
         errorBackoffNanos = TimeUnit.MILLISECONDS.toNanos(100);
@@ -261,7 +263,7 @@ final class Producer implements Runnable {
       moreMayWait = jobs.size() == free;
       long now = ticker.nanos();
       for (Job job : jobs) {
-        dispatcher.dispatch(job, now);
+        dispatcher.dispatch(job, sent, now);
       }
       if (moreMayWait && slots.available() > 0) {
         lock.lock();

@@ -25,6 +25,10 @@ final class RunningJob implements JobContext {
 
   final Job job;
   final long claimedNanos;
+
+  /** When the statement that last claimed or renewed the lease was sent, on the ticker. */
+  volatile long leaseFromNanos;
+
   volatile long startedNanos;
   private volatile boolean started;
   volatile long lastHeartbeatNanos;
@@ -41,6 +45,8 @@ final class RunningJob implements JobContext {
 
   /**
    * @param job the claimed job
+   * @param claimSentNanos when the claim statement was sent, on {@code ticker}: the lease runs from
+   *     no earlier than this
    * @param claimedNanos when the claim returned, on {@code ticker}
    * @param workerId the lease owner
    * @param jobTimeout the attempt's time limit, or {@code null}
@@ -49,6 +55,7 @@ final class RunningJob implements JobContext {
    */
   RunningJob(
       Job job,
+      long claimSentNanos,
       long claimedNanos,
       String workerId,
       Duration jobTimeout,
@@ -56,6 +63,7 @@ final class RunningJob implements JobContext {
       Ticker ticker) {
     this.job = job;
     this.claimedNanos = claimedNanos;
+    this.leaseFromNanos = claimSentNanos;
     this.lastHeartbeatNanos = claimedNanos;
     this.workerId = workerId;
     this.jobTimeout = jobTimeout;

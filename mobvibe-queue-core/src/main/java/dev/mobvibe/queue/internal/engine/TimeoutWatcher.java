@@ -11,37 +11,59 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Ends attempts that run past the job timeout, on a scheduler of its own (so a lease renewal stuck
- * on the database never delays a timeout): the first to settle the job, it cancels and interrupts
- * the handler and records a failed attempt that may be retried.
+ * Enforces the two deadlines that need no database, on a scheduler of its own (so a lease renewal
+ * stuck on the database never delays them):
+ *
+ * <ul>
+ *   <li>the job timeout: an attempt that runs past it is settled, its handler cancelled and
+ *       interrupted, and a failed attempt that may be retried is recorded;
+ *   <li>the lease: a held job whose lease has not been renewed for the lease plus the reap grace
+ *       (the database was unreachable, or the handler went silent) may be reaped by another worker
+ *       from that moment, so it is settled here first: a started handler is cancelled with {@link
+ *       CancellationReason#LEASE_LOST} and its attempt reported lost, a job that never started is
+ *       handed back.
+ * </ul>
  */
 final class TimeoutWatcher {
   private static final Logger log = LoggerFactory.getLogger(TimeoutWatcher.class);
 
   private final Duration timeout;
+  private final long reapableAfterNanos;
+  private final Slots slots;
   private final Completer completer;
+  private final Listeners listeners;
   private final Ticker ticker;
   private final String workerId;
   private final Map<RunningJob, Long> deadlines = new ConcurrentHashMap<>();
   private ScheduledExecutorService scheduler;
 
   /**
-   * @param timeout the job timeout, or {@code null} for none (the watcher then does nothing)
-   * @param completer where a timed-out attempt's failure goes
+   * @param settings the job timeout (or none), the lease and reap grace, the worker id
+   * @param slots the jobs held, whose leases are watched
+   * @param completer where a timed-out attempt's failure, or an unstarted job's release, goes
+   * @param listeners told of attempts lost to a lapsed lease
    * @param ticker the engine's time
-   * @param workerId names the thread
    */
-  TimeoutWatcher(Duration timeout, Completer completer, Ticker ticker, String workerId) {
-    this.timeout = timeout;
+  TimeoutWatcher(
+      EngineSettings settings,
+      Slots slots,
+      Completer completer,
+      Listeners listeners,
+      Ticker ticker) {
+    this.timeout = settings.jobTimeout();
+    this.reapableAfterNanos = settings.reapableAfter().toNanos();
+    this.slots = slots;
     this.completer = completer;
+    this.listeners = listeners;
     this.ticker = ticker;
-    this.workerId = workerId;
+    this.workerId = settings.workerId();
   }
 
   void start() {
-    if (timeout != null) {
-      scheduler = Engine.singleThread("mobvibe-timeouts-" + workerId);
-    }
+    scheduler = Engine.singleThread("mobvibe-timeouts-" + workerId);
+    long every =
+        Math.max(10, Math.min(1_000, TimeUnit.NANOSECONDS.toMillis(reapableAfterNanos) / 10));
+    scheduler.scheduleWithFixedDelay(this::settleLapsedLeases, every, every, TimeUnit.MILLISECONDS);
   }
 
   void stop() {
@@ -53,7 +75,7 @@ final class TimeoutWatcher {
 
   /** Starts the clock of a job whose handler just started. */
   void watch(RunningJob rj) {
-    if (timeout == null) {
+    if (timeout == null || scheduler == null) {
       return;
     }
     long deadline = rj.startedNanos + timeout.toNanos();
@@ -108,6 +130,22 @@ final class TimeoutWatcher {
           new Completer.Failure(rj, new JobTimeoutException(timeout), true, rj.runTime()));
     }
     return true;
+  }
+
+  /** Settles every held job whose lease may have been reaped by now (see the class comment). */
+  void settleLapsedLeases() {
+    long now = ticker.nanos();
+    for (RunningJob rj : slots.held()) {
+      if (now - rj.leaseFromNanos < reapableAfterNanos || !rj.settle()) {
+        continue;
+      }
+      rj.cancel(CancellationReason.LEASE_LOST);
+      if (rj.hasStarted()) {
+        listeners.lost(rj, "lease not renewed for " + reapableAfterNanos / 1_000_000 + " ms");
+      } else {
+        completer.submit(new Completer.Release(rj)); // fenced: nothing if it was reaped
+      }
+    }
   }
 
   /** Jobs whose clock runs now. */

@@ -30,6 +30,7 @@ final class Parts {
         heartbeatTimeout,
         Duration.ofSeconds(5),
         null,
+        null,
         RetryPolicy.fixed(Duration.ofMillis(250)),
         true,
         100,
@@ -38,8 +39,8 @@ final class Parts {
 
   /** A running job of a claimed job, on the given ticker. */
   static RunningJob running(Job job, EngineSettings settings, Ticker ticker) {
-    return new RunningJob(
-        job, ticker.nanos(), settings.workerId(), settings.jobTimeout(), null, ticker);
+    long now = ticker.nanos();
+    return new RunningJob(job, now, now, settings.workerId(), settings.jobTimeout(), null, ticker);
   }
 
   /** Records every listener call as a line such as {@code succeeded <id>}. */

@@ -39,7 +39,7 @@ class ProducerTest {
     store = new JobStore(new Jdbc(db.dataSource()), "public");
   }
 
-  private static final Producer.Dispatcher NOWHERE = (job, claimedNanos) -> {};
+  private static final Producer.Dispatcher NOWHERE = (job, sent, claimed) -> {};
 
   private Producer producer(EngineSettings settings, Slots slots, Ticker ticker) {
     return new Producer(settings, store, slots, new Listeners(List.of()), ticker, NOWHERE);
@@ -134,7 +134,7 @@ class ProducerTest {
             slots,
             new Listeners(List.of()),
             Ticker.SYSTEM,
-            (job, nanos) -> dispatched.add(job));
+            (job, sent, claimed) -> dispatched.add(job));
     Thread thread = new Thread(p, "producer-under-test");
     thread.start();
     try {

@@ -31,6 +31,8 @@ class TimeoutWatcherTest {
   Completer completer; // never started: outcomes wait in its queue for the test to see
   ManualTicker ticker;
   TimeoutWatcher watcher;
+  Slots slots;
+  Parts.Recorder recorder;
 
   @BeforeAll
   static void migrate() {
@@ -46,7 +48,10 @@ class TimeoutWatcherTest {
             "timeout-test", Duration.ofMinutes(1), null, Duration.ofMinutes(5), false, 0);
     completer = new Completer(settings, store, new Listeners(List.of()), d -> {});
     ticker = new ManualTicker();
-    watcher = new TimeoutWatcher(settings.jobTimeout(), completer, ticker, settings.workerId());
+    slots = new Slots(10);
+    recorder = new Parts.Recorder();
+    watcher =
+        new TimeoutWatcher(settings, slots, completer, new Listeners(List.of(recorder)), ticker);
     watcher.start();
   }
 
@@ -111,7 +116,7 @@ class TimeoutWatcherTest {
         Parts.settings(
             "timeout-test", Duration.ofMinutes(1), null, Duration.ofMillis(50), false, 0);
     TimeoutWatcher real =
-        new TimeoutWatcher(quick.jobTimeout(), completer, Ticker.SYSTEM, quick.workerId());
+        new TimeoutWatcher(quick, slots, completer, new Listeners(List.of()), Ticker.SYSTEM);
     real.start();
     try {
       RunningJob rj = started(Ticker.SYSTEM);
@@ -122,5 +127,45 @@ class TimeoutWatcherTest {
     } finally {
       real.stop();
     }
+  }
+
+  @Test
+  void aStartedJobWhoseLeaseWasNotRenewedForLeasePlusGraceIsCancelledAndLost() {
+    RunningJob rj = started(ticker);
+    slots.hold(rj);
+    // Lease one minute, grace one minute (the default: the lease).
+    ticker.advance(Duration.ofMinutes(2).minusMillis(1));
+    watcher.settleLapsedLeases();
+    assertThat(rj.isSettled()).isFalse();
+
+    ticker.advance(Duration.ofMillis(1));
+    watcher.settleLapsedLeases();
+    assertThat(rj.cancellationReason()).contains(CancellationReason.LEASE_LOST);
+    assertThat(recorder.calls)
+        .containsExactly("lost " + rj.job.id() + " lease not renewed for 120000 ms");
+    assertThat(completer.backlog()).isZero();
+  }
+
+  @Test
+  void aRenewedLeaseKeepsItsJob() {
+    RunningJob rj = started(ticker);
+    slots.hold(rj);
+    ticker.advance(Duration.ofMinutes(1));
+    rj.leaseFromNanos = ticker.nanos(); // the lease keeper renewed it
+    ticker.advance(Duration.ofMinutes(1).plusSeconds(59));
+    watcher.settleLapsedLeases();
+    assertThat(rj.isSettled()).isFalse();
+  }
+
+  @Test
+  void aJobThatNeverStartedIsHandedBackWhenItsLeaseLapses() {
+    Job job = queue.enqueue(NewJob.of("prefetched"));
+    RunningJob rj = Parts.running(job, settings, ticker);
+    slots.hold(rj);
+    ticker.advance(Duration.ofMinutes(3));
+    watcher.settleLapsedLeases();
+    assertThat(rj.cancellationReason()).contains(CancellationReason.LEASE_LOST);
+    assertThat(recorder.calls).isEmpty();
+    assertThat(completer.backlog()).isEqualTo(1); // a release, fenced on the lease
   }
 }
