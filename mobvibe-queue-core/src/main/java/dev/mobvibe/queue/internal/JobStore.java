@@ -281,9 +281,9 @@ public final class JobStore {
           ps.setDouble(4, seconds(lease));
         },
         rs -> {
-          if (rs.getObject(1) == null) {
-            reaped[0] = rs.getInt(17);
-            reaped[1] = rs.getInt(18);
+          if (rs.getObject("id") == null) {
+            reaped[0] = rs.getInt("reaped_pending");
+            reaped[1] = rs.getInt("reaped_failed");
           } else {
             jobs.add(JobRows.map(rs));
           }
@@ -338,9 +338,9 @@ public final class JobStore {
               ps.setObject(2, id);
             },
             rs -> {
-              String previous = rs.getString(1);
+              String previous = rs.getString("previous_status");
               return new Change(
-                  previous == null ? null : JobStatus.fromDb(previous), rs.getBoolean(2));
+                  previous == null ? null : JobStatus.fromDb(previous), rs.getBoolean("changed"));
             })
         .get(0);
   }
@@ -405,7 +405,7 @@ public final class JobStore {
                       ps.setArray(2, c.createArrayOf("int4", retryCounts.toArray()));
                       ps.setString(3, owner);
                     },
-                    rs -> rs.getObject(1, UUID.class))));
+                    rs -> rs.getObject("id", UUID.class))));
   }
 
   /**
@@ -435,7 +435,7 @@ public final class JobStore {
                       ps.setArray(3, c.createArrayOf("int4", retryCounts.toArray()));
                       ps.setString(4, owner);
                     },
-                    rs -> rs.getObject(1, UUID.class))));
+                    rs -> rs.getObject("id", UUID.class))));
   }
 
   /**
@@ -494,8 +494,8 @@ public final class JobStore {
                       }
                     },
                     rs -> {
-                      String previous = rs.getString(1);
-                      String next = rs.getString(2);
+                      String previous = rs.getString("previous_status");
+                      String next = rs.getString("new_status");
                       return new FailOutcome(
                           previous == null ? null : JobStatus.fromDb(previous),
                           next == null ? null : JobStatus.fromDb(next));
@@ -514,7 +514,7 @@ public final class JobStore {
         "reap expired leases",
         sql.jobsReapExpired,
         ps -> ps.setInt(1, limit),
-        rs -> new Reaped(rs.getObject(1, UUID.class), JobStatus.fromDb(rs.getString(2))));
+        rs -> new Reaped(rs.getObject("id", UUID.class), JobStatus.fromDb(rs.getString("status"))));
   }
 
   /**
@@ -561,19 +561,19 @@ public final class JobStore {
             sql.jobsStats,
             ps -> {},
             rs -> {
-              double oldest = rs.getDouble(8);
+              double oldest = rs.getDouble("oldest_pending_seconds");
               Map<PlanTier, Long> tiers = new EnumMap<>(PlanTier.class);
-              tiers.put(PlanTier.PRO, rs.getLong(9));
-              tiers.put(PlanTier.STARTER, rs.getLong(10));
-              tiers.put(PlanTier.FREE, rs.getLong(11));
+              tiers.put(PlanTier.PRO, rs.getLong("pending_pro"));
+              tiers.put(PlanTier.STARTER, rs.getLong("pending_starter"));
+              tiers.put(PlanTier.FREE, rs.getLong("pending_free"));
               return new QueueStats(
-                  rs.getLong(1),
-                  rs.getLong(2),
-                  rs.getLong(3),
-                  rs.getLong(4),
-                  rs.getLong(5),
-                  rs.getLong(6),
-                  rs.getLong(7),
+                  rs.getLong("pending"),
+                  rs.getLong("processing"),
+                  rs.getLong("completed"),
+                  rs.getLong("failed"),
+                  rs.getLong("cancelled"),
+                  rs.getLong("delayed"),
+                  rs.getLong("expired"),
                   Duration.ofMillis(Math.max(0, Math.round(oldest * 1000))),
                   tiers);
             })

@@ -268,7 +268,8 @@ public final class JobsSql {
 
   /**
    * Completes a job without a lease check, reporting the status it had. Parameters: id, id. Result:
-   * previous status (null when the job does not exist), whether this call completed it.
+   * {@code previous_status} (null when the job does not exist), {@code changed} (whether this call
+   * completed it).
    */
   final String jobsComplete;
 
@@ -286,17 +287,21 @@ public final class JobsSql {
    * Records a failed attempt: back to pending after a delay while attempts remain and the failure
    * is retryable, else failed (dead letter) with the session failed. Parameters: id, retryable,
    * delays in seconds indexed by failed attempt (float8[], the last entry serves later attempts),
-   * error, owner or null (no fence), expected retry count or null (no fence). Result: previous
-   * status (null when the job does not exist), new status (null when nothing matched).
+   * error, owner or null (no fence), expected retry count or null (no fence). Result: {@code
+   * previous_status} (null when the job does not exist), {@code new_status} (null when nothing
+   * matched).
    */
   final String jobsFail;
 
-  /** Cancels a pending or processing job. Parameters: id, id. Result: previous status, changed. */
+  /**
+   * Cancels a pending or processing job. Parameters: id, id. Result: {@code previous_status},
+   * {@code changed}.
+   */
   final String jobsCancel;
 
   /**
    * Returns a failed job to pending with fresh attempts and its session to pending. Parameters: id,
-   * id. Result: previous status, changed.
+   * id. Result: {@code previous_status}, {@code changed}.
    */
   final String jobsReplay;
 
@@ -452,7 +457,7 @@ public final class JobsSql {
                      jsonb_build_object('from', prev.status, 'to', 'completed')
                 FROM prev JOIN sess ON sess.id = prev.id
             )
-            SELECT (SELECT status FROM cur), EXISTS (SELECT 1 FROM done)
+            SELECT (SELECT status FROM cur) AS previous_status, EXISTS (SELECT 1 FROM done) AS changed
             """);
     jobsCompleteLeasedBatch =
         sql(
@@ -517,7 +522,7 @@ public final class JobsSql {
                                         'error', left(upd.error_message, 2000))
                 FROM prev JOIN sess ON sess.id = prev.id JOIN upd ON upd.session_id = prev.id
             )
-            SELECT (SELECT status FROM cur), (SELECT status FROM upd)
+            SELECT (SELECT status FROM cur) AS previous_status, (SELECT status FROM upd) AS new_status
             """);
     jobsCancel =
         sql(
@@ -530,7 +535,7 @@ public final class JobsSql {
                WHERE id = ? AND status IN ('pending', 'processing')
               RETURNING id
             )
-            SELECT (SELECT status FROM cur), EXISTS (SELECT 1 FROM upd)
+            SELECT (SELECT status FROM cur) AS previous_status, EXISTS (SELECT 1 FROM upd) AS changed
             """);
     jobsReplay =
         sql(
@@ -556,7 +561,7 @@ public final class JobsSql {
               SELECT id, 'state_changed', jsonb_build_object('from', 'failed', 'to', 'pending')
                 FROM sess
             )
-            SELECT (SELECT status FROM cur), EXISTS (SELECT 1 FROM upd)
+            SELECT (SELECT status FROM cur) AS previous_status, EXISTS (SELECT 1 FROM upd) AS changed
             """);
     jobsExtendLeases =
         sql(
@@ -589,18 +594,21 @@ public final class JobsSql {
     jobsStats =
         sql(
             """
-            SELECT count(*) FILTER (WHERE status = 'pending'),
-                   count(*) FILTER (WHERE status = 'processing'),
-                   count(*) FILTER (WHERE status = 'completed'),
-                   count(*) FILTER (WHERE status = 'failed'),
-                   count(*) FILTER (WHERE status = 'cancelled'),
-                   count(*) FILTER (WHERE status = 'pending' AND run_at > now()),
+            SELECT count(*) FILTER (WHERE status = 'pending') AS pending,
+                   count(*) FILTER (WHERE status = 'processing') AS processing,
+                   count(*) FILTER (WHERE status = 'completed') AS completed,
+                   count(*) FILTER (WHERE status = 'failed') AS failed,
+                   count(*) FILTER (WHERE status = 'cancelled') AS cancelled,
+                   count(*) FILTER (WHERE status = 'pending' AND run_at > now()) AS delayed,
                    count(*) FILTER (WHERE status = 'processing'
-                                      AND (lease_expires_at IS NULL OR lease_expires_at < now())),
-                   extract(epoch FROM now() - min(created_at) FILTER (WHERE status = 'pending')),
-                   count(*) FILTER (WHERE status = 'pending' AND priority >= 10),
-                   count(*) FILTER (WHERE status = 'pending' AND priority >= 5 AND priority < 10),
-                   count(*) FILTER (WHERE status = 'pending' AND priority < 5)
+                                      AND (lease_expires_at IS NULL OR lease_expires_at < now()))
+                     AS expired,
+                   extract(epoch FROM now() - min(created_at) FILTER (WHERE status = 'pending'))
+                     AS oldest_pending_seconds,
+                   count(*) FILTER (WHERE status = 'pending' AND priority >= 10) AS pending_pro,
+                   count(*) FILTER (WHERE status = 'pending' AND priority >= 5 AND priority < 10)
+                     AS pending_starter,
+                   count(*) FILTER (WHERE status = 'pending' AND priority < 5) AS pending_free
               FROM {s}.coding_jobs
             """);
     sessionEventsInsertBatch =
