@@ -81,8 +81,8 @@ public final class JobsSql {
   /**
    * The claim's session steps, after {@link #CLAIM_JOB_STEPS}: {@code prev} locks, in id order, the
    * sessions of {@code {claimedSessions}} that are not active yet, and reads their status; {@code
-   * sess} makes them active; {@code events} appends a {@code state_changed} event from that status
-   * to active for each. A session already active is neither locked nor written. No parameters.
+   * sess} makes them active, setting {@code started_at} the first time. A session already active is
+   * neither locked nor written. No parameters.
    */
   private static final String CLAIM_SESSION_STEPS =
       """
@@ -97,7 +97,14 @@ public final class JobsSql {
         UPDATE {s}.coding_sessions cs
            SET status = 'active', started_at = coalesce(cs.started_at, now()), updated_at = now()
          WHERE cs.id = ANY(ARRAY(SELECT id FROM prev))
-      ),
+      )""";
+
+  /**
+   * The claim's session events, after {@link #CLAIM_SESSION_STEPS}: {@code events} appends a {@code
+   * state_changed} event from the previous status to active for each session made active.
+   */
+  private static final String CLAIM_SESSION_EVENTS =
+      """
       events AS (
         INSERT INTO {s}.session_events (session_id, event_type, event_data)
         SELECT prev.id, 'state_changed', jsonb_build_object('from', prev.status, 'to', 'active')
@@ -188,8 +195,7 @@ public final class JobsSql {
   /**
    * The completion's session steps, after {@link #COMPLETE_JOB_STEP}: {@code prev} locks, in id
    * order, the sessions of the completed jobs that are not completed yet, and reads their status;
-   * {@code sess} completes them; {@code events} appends a {@code state_changed} event from that
-   * status to completed for each. No parameters.
+   * {@code sess} completes them, setting {@code completed_at}. No parameters.
    */
   private static final String COMPLETE_SESSION_STEPS =
       """
@@ -204,24 +210,49 @@ public final class JobsSql {
         UPDATE {s}.coding_sessions cs
            SET status = 'completed', completed_at = now(), updated_at = now()
          WHERE cs.id = ANY(ARRAY(SELECT id FROM prev))
-      ),
+      )""";
+
+  /**
+   * The completion's session events, after {@link #COMPLETE_SESSION_STEPS}: {@code events} appends
+   * a {@code state_changed} event from the previous status to completed for each session completed.
+   */
+  private static final String COMPLETE_SESSION_EVENTS =
+      """
       events AS (
         INSERT INTO {s}.session_events (session_id, event_type, event_data)
         SELECT prev.id, 'state_changed', jsonb_build_object('from', prev.status, 'to', 'completed')
           FROM prev
       )""";
 
+  /**
+   * The end of every claim-and-reap statement, after {@link #REAP_STEPS} and {@link
+   * #CLAIM_JOB_STEPS}: the claimed rows with {@code reaped_pending} and {@code reaped_failed} null,
+   * then one row of {@link #NO_JOB} carrying the counts of reaped jobs back to pending and
+   * dead-lettered.
+   */
+  private static final String CLAIM_AND_REAP_RESULT =
+      """
+      SELECT claimed.*, NULL::bigint AS reaped_pending, NULL::bigint AS reaped_failed
+        FROM claimed
+      UNION ALL
+      SELECT {noJob},
+             (SELECT count(*) FROM reaped WHERE status = 'pending'),
+             (SELECT count(*) FROM reaped WHERE status = 'failed')""";
+
   /** The fragments by the name their placeholders use. */
   private static final Map<String, String> FRAGMENTS =
-      Map.of(
-          "cols", JOB_COLUMNS,
-          "leased", LEASED,
-          "noJob", NO_JOB,
-          "claimJobSteps", CLAIM_JOB_STEPS,
-          "claimSessionSteps", CLAIM_SESSION_STEPS,
-          "reapSteps", REAP_STEPS,
-          "completeJobStep", COMPLETE_JOB_STEP,
-          "completeSessionSteps", COMPLETE_SESSION_STEPS);
+      Map.ofEntries(
+          Map.entry("cols", JOB_COLUMNS),
+          Map.entry("leased", LEASED),
+          Map.entry("noJob", NO_JOB),
+          Map.entry("claimJobSteps", CLAIM_JOB_STEPS),
+          Map.entry("claimSessionSteps", CLAIM_SESSION_STEPS),
+          Map.entry("claimSessionEvents", CLAIM_SESSION_EVENTS),
+          Map.entry("reapSteps", REAP_STEPS),
+          Map.entry("claimAndReapResult", CLAIM_AND_REAP_RESULT),
+          Map.entry("completeJobStep", COMPLETE_JOB_STEP),
+          Map.entry("completeSessionSteps", COMPLETE_SESSION_STEPS),
+          Map.entry("completeSessionEvents", COMPLETE_SESSION_EVENTS));
 
   private static final Pattern PLACEHOLDER = Pattern.compile("\\{(\\w+)\\}");
 
@@ -244,11 +275,20 @@ public final class JobsSql {
    * Claims up to N pending jobs that are due, highest priority first, oldest first, with SKIP
    * LOCKED, and marks their sessions active (with a state_changed event when a session changes).
    * Parameters: limit, lease owner, lease seconds (float8). Result: {@link #JOB_COLUMNS} in claim
-   * order.
+   * order. Session tracking {@code STATUS_AND_EVENTS}.
    */
   final String jobsClaimBatch;
 
-  /** {@link #jobsClaimBatch} without the session updates and events. Same parameters. */
+  /**
+   * {@link #jobsClaimBatch} without the state_changed events: sessions become active, nothing is
+   * appended to session_events. Same parameters. Session tracking {@code STATUS}.
+   */
+  final String jobsClaimBatchWithoutEvents;
+
+  /**
+   * {@link #jobsClaimBatch} without the session updates and events. Same parameters. Session
+   * tracking {@code OFF}.
+   */
   final String jobsClaimBatchJobsOnly;
 
   /**
@@ -261,8 +301,14 @@ public final class JobsSql {
   final String jobsClaimAndReapBatch;
 
   /**
+   * {@link #jobsClaimAndReapBatch} without the state_changed events of the claim; a reaped dead
+   * letter still fails its session, with its event.
+   */
+  final String jobsClaimAndReapBatchWithoutEvents;
+
+  /**
    * {@link #jobsClaimAndReapBatch} without the session updates and events of the claim; a reaped
-   * dead letter still fails its session.
+   * dead letter still fails its session, with its event.
    */
   final String jobsClaimAndReapBatchJobsOnly;
 
@@ -279,6 +325,12 @@ public final class JobsSql {
    * completed job.
    */
   final String jobsCompleteLeasedBatch;
+
+  /**
+   * {@link #jobsCompleteLeasedBatch} without the state_changed events: sessions become completed,
+   * nothing is appended to session_events.
+   */
+  final String jobsCompleteLeasedBatchWithoutEvents;
 
   /** {@link #jobsCompleteLeasedBatch} without the session updates and events. */
   final String jobsCompleteLeasedBatchJobsOnly;
@@ -390,6 +442,16 @@ public final class JobsSql {
         sql(
             """
             WITH {claimJobSteps},
+            {claimSessionSteps},
+            {claimSessionEvents}
+            SELECT * FROM claimed ORDER BY priority DESC, created_at, id
+            """,
+            "claimedSessions",
+            CLAIMED_SESSIONS);
+    jobsClaimBatchWithoutEvents =
+        sql(
+            """
+            WITH {claimJobSteps},
             {claimSessionSteps}
             SELECT * FROM claimed ORDER BY priority DESC, created_at, id
             """,
@@ -406,13 +468,19 @@ public final class JobsSql {
             """
             WITH {reapSteps},
             {claimJobSteps},
+            {claimSessionSteps},
+            {claimSessionEvents}
+            {claimAndReapResult}
+            """,
+            "claimedSessions",
+            CLAIMED_SESSIONS_NOT_REAPED);
+    jobsClaimAndReapBatchWithoutEvents =
+        sql(
+            """
+            WITH {reapSteps},
+            {claimJobSteps},
             {claimSessionSteps}
-            SELECT claimed.*, NULL::bigint AS reaped_pending, NULL::bigint AS reaped_failed
-              FROM claimed
-            UNION ALL
-            SELECT {noJob},
-                   (SELECT count(*) FROM reaped WHERE status = 'pending'),
-                   (SELECT count(*) FROM reaped WHERE status = 'failed')
+            {claimAndReapResult}
             """,
             "claimedSessions",
             CLAIMED_SESSIONS_NOT_REAPED);
@@ -421,12 +489,7 @@ public final class JobsSql {
             """
             WITH {reapSteps},
             {claimJobSteps}
-            SELECT claimed.*, NULL::bigint AS reaped_pending, NULL::bigint AS reaped_failed
-              FROM claimed
-            UNION ALL
-            SELECT {noJob},
-                   (SELECT count(*) FROM reaped WHERE status = 'pending'),
-                   (SELECT count(*) FROM reaped WHERE status = 'failed')
+            {claimAndReapResult}
             """);
     jobsComplete =
         sql(
@@ -460,6 +523,14 @@ public final class JobsSql {
             SELECT (SELECT status FROM cur) AS previous_status, EXISTS (SELECT 1 FROM done) AS changed
             """);
     jobsCompleteLeasedBatch =
+        sql(
+            """
+            WITH {completeJobStep},
+            {completeSessionSteps},
+            {completeSessionEvents}
+            SELECT id FROM done
+            """);
+    jobsCompleteLeasedBatchWithoutEvents =
         sql(
             """
             WITH {completeJobStep},
