@@ -13,7 +13,9 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -138,10 +140,7 @@ class SessionTrackingTest {
   void aReapedDeadLetterFailsItsSessionWithItsEventInEveryMode(SessionTracking mode) {
     Job lost = queue.enqueue(NewJob.builder("its worker died").maxAttempts(1).build());
     store.claim("dead-worker", 1, LEASE, mode);
-    db.execute(
-        "UPDATE coding_jobs SET lease_expires_at = now() - interval '1 minute' WHERE id = '"
-            + lost.id()
-            + "'");
+    expireLease(lost);
     Job sibling =
         queue.enqueue(
             NewJob.builder("same session, still pending").sessionId(lost.sessionId()).build());
@@ -162,6 +161,42 @@ class SessionTrackingTest {
         .hasSize(mode == SessionTracking.STATUS_AND_EVENTS ? 2 : 1);
     assertThat(status(other)).isEqualTo(mode == SessionTracking.OFF ? "pending" : "active");
     assertThat(changes(other)).hasSize(mode == SessionTracking.STATUS_AND_EVENTS ? 1 : 0);
+  }
+
+  /**
+   * A transaction that inserts an event of a session (as the event writer does, for the sessions of
+   * many jobs at once) holds a key-share lock on the session until it commits: claiming and
+   * completing that session's job does not wait for it, so the two cannot deadlock either.
+   */
+  @ParameterizedTest
+  @EnumSource(
+      value = SessionTracking.class,
+      names = {"STATUS", "STATUS_AND_EVENTS"})
+  void anOpenTransactionWritingTheSessionsEventsDoesNotHoldUpItsJob(SessionTracking mode)
+      throws Exception {
+    Job job = queue.enqueue(NewJob.of("talks while it runs"));
+    try (Connection writer = db.connect()) {
+      writer.setAutoCommit(false);
+      try (PreparedStatement ps =
+          writer.prepareStatement(
+              "INSERT INTO session_events (session_id, event_type) VALUES (?, 'thinking')")) {
+        ps.setObject(1, job.sessionId());
+        ps.executeUpdate();
+      }
+
+      List<Job> claimed = soon(() -> store.claim(OWNER, 1, LEASE, mode));
+      Set<UUID> completed =
+          soon(
+              () ->
+                  store.completeLeased(
+                      OWNER, List.of(job.id()), List.of(claimed.get(0).retryCount()), mode));
+
+      assertThat(completed).containsExactly(job.id());
+      assertThat(status(job)).isEqualTo("completed");
+      writer.commit();
+    }
+    assertThat(db.queryLong("SELECT count(*) FROM session_events WHERE event_type = 'thinking'"))
+        .isEqualTo(1);
   }
 
   /**
@@ -228,6 +263,23 @@ class SessionTrackingTest {
   }
 
   // --- helpers ------------------------------------------------------------------------------
+
+  static void expireLease(Job job) {
+    db.execute(
+        "UPDATE coding_jobs SET lease_expires_at = now() - interval '1 minute' WHERE id = '"
+            + job.id()
+            + "'");
+  }
+
+  /** Runs a call on another thread and returns its result, failing if it waits for a lock. */
+  static <T> T soon(Callable<T> call) throws Exception {
+    ExecutorService thread = Executors.newSingleThreadExecutor();
+    try {
+      return thread.submit(call).get(10, TimeUnit.SECONDS);
+    } finally {
+      thread.shutdownNow();
+    }
+  }
 
   static String status(Job job) {
     return column(job, "status");

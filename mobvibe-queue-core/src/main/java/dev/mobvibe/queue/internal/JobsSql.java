@@ -22,6 +22,12 @@ import java.util.regex.Pattern;
  * table statistics say, where a join of a large batch may be planned as a hash join over a full
  * scan of every job or session the database has ever kept. Session events are written from the
  * locked previous states directly, so no step joins two earlier steps' outputs.
+ *
+ * <p>Sessions are locked {@code FOR NO KEY UPDATE} before they are written: the lock the update
+ * takes anyway, which does not conflict with the {@code KEY SHARE} lock of the foreign-key check of
+ * a new job or session event. So a worker's statement never waits for a transaction that is
+ * inserting events or jobs of the same sessions (the event writer inserts events of many sessions
+ * in one statement, in no particular order: with {@code FOR UPDATE} the two could deadlock).
  */
 public final class JobsSql {
 
@@ -91,7 +97,7 @@ public final class JobsSql {
          WHERE cs.id = ANY(ARRAY({claimedSessions}))
            AND cs.status IS DISTINCT FROM 'active'
          ORDER BY cs.id
-         FOR UPDATE
+         FOR NO KEY UPDATE
       ),
       sess AS (
         UPDATE {s}.coding_sessions cs
@@ -162,7 +168,7 @@ public final class JobsSql {
          WHERE cs.id = ANY(ARRAY(SELECT session_id FROM reaped WHERE status = 'failed'))
            AND cs.status IS DISTINCT FROM 'failed'
          ORDER BY cs.id
-         FOR UPDATE
+         FOR NO KEY UPDATE
       ),
       reaped_sess AS (
         UPDATE {s}.coding_sessions cs
@@ -204,7 +210,7 @@ public final class JobsSql {
          WHERE cs.id = ANY(ARRAY(SELECT session_id FROM done))
            AND cs.status IS DISTINCT FROM 'completed'
          ORDER BY cs.id
-         FOR UPDATE
+         FOR NO KEY UPDATE
       ),
       sess AS (
         UPDATE {s}.coding_sessions cs
@@ -505,7 +511,7 @@ public final class JobsSql {
             prev AS (
               SELECT cs.id, cs.status FROM {s}.coding_sessions cs
                WHERE cs.id IN (SELECT session_id FROM done) AND cs.status IS DISTINCT FROM 'completed'
-               FOR UPDATE
+               FOR NO KEY UPDATE
             ),
             sess AS (
               UPDATE {s}.coding_sessions cs
@@ -577,7 +583,7 @@ public final class JobsSql {
               SELECT cs.id, cs.status FROM {s}.coding_sessions cs
                WHERE cs.id IN (SELECT session_id FROM upd WHERE status = 'failed')
                  AND cs.status IS DISTINCT FROM 'failed'
-               FOR UPDATE
+               FOR NO KEY UPDATE
             ),
             sess AS (
               UPDATE {s}.coding_sessions cs
