@@ -1,6 +1,7 @@
 package dev.mobvibe.queue;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.mobvibe.queue.internal.JobStore;
 import dev.mobvibe.queue.testing.TestDatabase;
@@ -200,6 +201,58 @@ class SessionTrackingTest {
   }
 
   /**
+   * A claim that also reaps locks the sessions it fails and the sessions it activates in one pass,
+   * in id order. Here another worker's statement holds the lower session, which the reaper must
+   * fail, and then needs the higher one, which the claim activates: the claim waits for the lower
+   * one before it takes the higher, so the other statement gets it and neither deadlocks.
+   */
+  @ParameterizedTest
+  @EnumSource(
+      value = SessionTracking.class,
+      names = {"STATUS", "STATUS_AND_EVENTS"})
+  void aClaimThatReapsLocksItsSessionsInOneOrderedPass(SessionTracking mode) throws Exception {
+    UUID low = UUID.fromString("00000000-0000-7000-8000-000000000001");
+    UUID high = UUID.fromString("ffffffff-ffff-7fff-bfff-ffffffffffff");
+    db.execute(
+        "INSERT INTO coding_sessions (id, status) VALUES ('"
+            + low
+            + "', 'pending'), ('"
+            + high
+            + "', 'pending')");
+    Job lost =
+        queue.enqueue(NewJob.builder("its worker died").sessionId(low).maxAttempts(1).build());
+    store.claim("dead-worker", 1, LEASE, mode);
+    expireLease(lost);
+    Job next = queue.enqueue(NewJob.builder("claimed while reaping").sessionId(high).build());
+
+    ExecutorService thread = Executors.newSingleThreadExecutor();
+    try (Connection other = db.connect()) {
+      other.setAutoCommit(false);
+      lockSession(other, low);
+      Future<JobStore.ClaimResult> claim =
+          thread.submit(() -> store.claimAndReap(OWNER, 10, LEASE, mode, 100));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  db.queryLong(
+                          "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                              + " AND wait_event_type = 'Lock' AND query LIKE 'WITH expired AS%'")
+                      == 1);
+      lockSession(other, high);
+      other.commit();
+
+      JobStore.ClaimResult result = claim.get(10, TimeUnit.SECONDS);
+      assertThat(result.reapedToFailed()).isEqualTo(1);
+      assertThat(result.jobs()).extracting(Job::id).containsExactly(next.id());
+    } finally {
+      thread.shutdownNow();
+    }
+    assertThat(status(lost)).isEqualTo("failed");
+    assertThat(status(next)).isEqualTo("active");
+  }
+
+  /**
    * Four workers claim and complete, in batches, jobs of ten shared sessions enqueued in a random
    * order, so every batch moves sessions that the other workers' batches move too. Sessions are
    * locked in id order by every statement, so none of them fails with a deadlock.
@@ -269,6 +322,15 @@ class SessionTrackingTest {
         "UPDATE coding_jobs SET lease_expires_at = now() - interval '1 minute' WHERE id = '"
             + job.id()
             + "'");
+  }
+
+  /** Locks a session as a worker's statement does; a deadlock or a long wait fails it. */
+  static void lockSession(Connection c, UUID session) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement("SELECT 1 FROM coding_sessions WHERE id = ? FOR NO KEY UPDATE")) {
+      ps.setObject(1, session);
+      ps.executeQuery().close();
+    }
   }
 
   /** Runs a call on another thread and returns its result, failing if it waits for a lock. */

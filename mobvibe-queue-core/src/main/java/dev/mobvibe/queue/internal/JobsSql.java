@@ -1,9 +1,7 @@
 package dev.mobvibe.queue.internal;
 
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -23,11 +21,17 @@ import java.util.regex.Pattern;
  * scan of every job or session the database has ever kept. Session events are written from the
  * locked previous states directly, so no step joins two earlier steps' outputs.
  *
- * <p>Sessions are locked {@code FOR NO KEY UPDATE} before they are written: the lock the update
- * takes anyway, which does not conflict with the {@code KEY SHARE} lock of the foreign-key check of
- * a new job or session event. So a worker's statement never waits for a transaction that is
- * inserting events or jobs of the same sessions (the event writer inserts events of many sessions
- * in one statement, in no particular order: with {@code FOR UPDATE} the two could deadlock).
+ * <p>Why workers whose batches share sessions do not deadlock: every statement changes all its job
+ * rows (taken with {@code SKIP LOCKED}, or held under the worker's lease) before it locks any
+ * session, so no statement waits for a job row while it holds a session. Then each statement locks
+ * all the sessions it will change in one pass, in id order ({@code ORDER BY cs.id FOR NO KEY
+ * UPDATE}), before it writes any: statements that share sessions wait for each other in that one
+ * order, and a cycle of waits cannot form. A claim that also reaps locks the reaper's and the
+ * claim's sessions in the same single pass ({@link #CLAIM_AND_REAP_SESSION_LOCK}); two passes, each
+ * in order, could. {@code FOR NO KEY UPDATE} is the lock the update takes anyway; it does not
+ * conflict with the {@code KEY SHARE} lock of the foreign-key check of a new job or session event,
+ * so a worker's statement never waits for a transaction inserting events or jobs of its sessions
+ * (the event writer inserts events of many sessions in one statement, in no particular order).
  */
 public final class JobsSql {
 
@@ -85,20 +89,26 @@ public final class JobsSql {
       )""";
 
   /**
-   * The claim's session steps, after {@link #CLAIM_JOB_STEPS}: {@code prev} locks, in id order, the
-   * sessions of {@code {claimedSessions}} that are not active yet, and reads their status; {@code
-   * sess} makes them active, setting {@code started_at} the first time. A session already active is
-   * neither locked nor written. No parameters.
+   * The claim's session lock, after {@link #CLAIM_JOB_STEPS}: {@code prev} locks, in id order, the
+   * sessions of the claimed jobs that are not active yet, and reads their status. A session already
+   * active is not locked. No parameters.
    */
-  private static final String CLAIM_SESSION_STEPS =
+  private static final String CLAIM_SESSION_LOCK =
       """
       prev AS (
         SELECT cs.id, cs.status FROM {s}.coding_sessions cs
-         WHERE cs.id = ANY(ARRAY({claimedSessions}))
+         WHERE cs.id = ANY(ARRAY(SELECT session_id FROM claimed))
            AND cs.status IS DISTINCT FROM 'active'
          ORDER BY cs.id
          FOR NO KEY UPDATE
-      ),
+      )""";
+
+  /**
+   * The claim's session update, after the sessions to activate are locked in {@code prev}: {@code
+   * sess} makes them active, setting {@code started_at} the first time. No parameters.
+   */
+  private static final String CLAIM_SESSION_UPDATE =
+      """
       sess AS (
         UPDATE {s}.coding_sessions cs
            SET status = 'active', started_at = coalesce(cs.started_at, now()), updated_at = now()
@@ -106,8 +116,9 @@ public final class JobsSql {
       )""";
 
   /**
-   * The claim's session events, after {@link #CLAIM_SESSION_STEPS}: {@code events} appends a {@code
-   * state_changed} event from the previous status to active for each session made active.
+   * The claim's session events, after {@link #CLAIM_SESSION_UPDATE}: {@code events} appends a
+   * {@code state_changed} event from the previous status to active for each session in {@code
+   * prev}.
    */
   private static final String CLAIM_SESSION_EVENTS =
       """
@@ -117,27 +128,13 @@ public final class JobsSql {
           FROM prev
       )""";
 
-  /** The sessions a claim alone moves: those of every claimed job. */
-  private static final String CLAIMED_SESSIONS = "SELECT session_id FROM claimed";
-
   /**
-   * The sessions a claim that also reaps moves: those of the claimed jobs, except sessions of the
-   * jobs {@link #REAP_STEPS} reaped, which the reaper may have failed; so no session is updated
-   * twice in one statement.
+   * The reaper's job steps: {@code expired} locks up to N processing jobs whose lease expired (or
+   * that never had one), skipping rows other transactions hold; {@code reaped} counts the attempt
+   * as failed, back to pending while attempts remain, else failed (dead letter), and returns id,
+   * session_id, status and error_message. Parameter: limit.
    */
-  private static final String CLAIMED_SESSIONS_NOT_REAPED =
-      "SELECT session_id FROM claimed WHERE session_id NOT IN (SELECT session_id FROM reaped)";
-
-  /**
-   * The reaper's steps: {@code expired} locks up to N processing jobs whose lease expired (or that
-   * never had one), skipping rows other transactions hold; {@code reaped} counts the attempt as
-   * failed, back to pending while attempts remain, else failed (dead letter), and returns id,
-   * session_id, status and error_message; {@code reaped_prev} locks, in id order, the sessions of
-   * dead-lettered jobs that are not failed yet; {@code reaped_sess} fails them with the job's
-   * error; {@code reaped_events} appends a {@code state_changed} event to failed for each.
-   * Parameter: limit.
-   */
-  private static final String REAP_STEPS =
+  private static final String REAP_JOB_STEPS =
       """
       expired AS (
         SELECT id FROM {s}.coding_jobs
@@ -162,14 +159,30 @@ public final class JobsSql {
                lease_owner = NULL, lease_expires_at = NULL
          WHERE j.id = ANY(ARRAY(SELECT id FROM expired))
         RETURNING j.id, j.session_id, j.status, j.error_message
-      ),
+      )""";
+
+  /**
+   * The reaper's session lock, after {@link #REAP_JOB_STEPS}: {@code reaped_prev} locks, in id
+   * order, the sessions of dead-lettered jobs that are not failed yet, and reads their status. No
+   * parameters.
+   */
+  private static final String REAP_SESSION_LOCK =
+      """
       reaped_prev AS (
         SELECT cs.id, cs.status FROM {s}.coding_sessions cs
          WHERE cs.id = ANY(ARRAY(SELECT session_id FROM reaped WHERE status = 'failed'))
            AND cs.status IS DISTINCT FROM 'failed'
          ORDER BY cs.id
          FOR NO KEY UPDATE
-      ),
+      )""";
+
+  /**
+   * The reaper's session steps, after the sessions to fail are locked in {@code reaped_prev}:
+   * {@code reaped_sess} fails them with the job's error; {@code reaped_events} appends a {@code
+   * state_changed} event to failed for each. No parameters.
+   */
+  private static final String REAP_SESSION_STEPS =
+      """
       reaped_sess AS (
         UPDATE {s}.coding_sessions cs
            SET status = 'failed', error_message = reaped.error_message, updated_at = now()
@@ -182,6 +195,36 @@ public final class JobsSql {
         SELECT reaped_prev.id, 'state_changed',
                jsonb_build_object('from', reaped_prev.status, 'to', 'failed')
           FROM reaped_prev
+      )""";
+
+  /**
+   * The session lock of a claim that also reaps, after {@link #REAP_JOB_STEPS} and {@link
+   * #CLAIM_JOB_STEPS}, in place of {@link #REAP_SESSION_LOCK} and {@link #CLAIM_SESSION_LOCK}:
+   * {@code locked} locks, in one pass in id order, the sessions of dead-lettered jobs that are not
+   * failed yet and the sessions of claimed jobs that are not active yet; {@code reaped_prev} and
+   * {@code prev} split them. Two passes, each in id order, could deadlock with a statement locking
+   * in id order sessions of both. A claimed job's session that the reaper touched (a reaped job of
+   * the same session) is left to the reaper, so no session is updated twice. No parameters.
+   */
+  private static final String CLAIM_AND_REAP_SESSION_LOCK =
+      """
+      locked AS (
+        SELECT cs.id, cs.status FROM {s}.coding_sessions cs
+         WHERE (cs.id = ANY(ARRAY(SELECT session_id FROM reaped WHERE status = 'failed'))
+                AND cs.status IS DISTINCT FROM 'failed')
+            OR (cs.id = ANY(ARRAY(SELECT session_id FROM claimed
+                                   WHERE session_id NOT IN (SELECT session_id FROM reaped)))
+                AND cs.status IS DISTINCT FROM 'active')
+         ORDER BY cs.id
+         FOR NO KEY UPDATE
+      ),
+      reaped_prev AS (
+        SELECT id, status FROM locked
+         WHERE id IN (SELECT session_id FROM reaped WHERE status = 'failed')
+      ),
+      prev AS (
+        SELECT id, status FROM locked
+         WHERE id NOT IN (SELECT session_id FROM reaped WHERE status = 'failed')
       )""";
 
   /**
@@ -231,7 +274,7 @@ public final class JobsSql {
       )""";
 
   /**
-   * The end of every claim-and-reap statement, after {@link #REAP_STEPS} and {@link
+   * The end of every claim-and-reap statement, after {@link #REAP_JOB_STEPS} and {@link
    * #CLAIM_JOB_STEPS}: the claimed rows with {@code reaped_pending} and {@code reaped_failed} null,
    * then one row of {@link #NO_JOB} carrying the counts of reaped jobs back to pending and
    * dead-lettered.
@@ -252,9 +295,13 @@ public final class JobsSql {
           Map.entry("leased", LEASED),
           Map.entry("noJob", NO_JOB),
           Map.entry("claimJobSteps", CLAIM_JOB_STEPS),
-          Map.entry("claimSessionSteps", CLAIM_SESSION_STEPS),
+          Map.entry("claimSessionLock", CLAIM_SESSION_LOCK),
+          Map.entry("claimSessionUpdate", CLAIM_SESSION_UPDATE),
           Map.entry("claimSessionEvents", CLAIM_SESSION_EVENTS),
-          Map.entry("reapSteps", REAP_STEPS),
+          Map.entry("reapJobSteps", REAP_JOB_STEPS),
+          Map.entry("reapSessionLock", REAP_SESSION_LOCK),
+          Map.entry("reapSessionSteps", REAP_SESSION_STEPS),
+          Map.entry("claimAndReapSessionLock", CLAIM_AND_REAP_SESSION_LOCK),
           Map.entry("claimAndReapResult", CLAIM_AND_REAP_RESULT),
           Map.entry("completeJobStep", COMPLETE_JOB_STEP),
           Map.entry("completeSessionSteps", COMPLETE_SESSION_STEPS),
@@ -448,21 +495,19 @@ public final class JobsSql {
         sql(
             """
             WITH {claimJobSteps},
-            {claimSessionSteps},
+            {claimSessionLock},
+            {claimSessionUpdate},
             {claimSessionEvents}
             SELECT * FROM claimed ORDER BY priority DESC, created_at, id
-            """,
-            "claimedSessions",
-            CLAIMED_SESSIONS);
+            """);
     jobsClaimBatchWithoutEvents =
         sql(
             """
             WITH {claimJobSteps},
-            {claimSessionSteps}
+            {claimSessionLock},
+            {claimSessionUpdate}
             SELECT * FROM claimed ORDER BY priority DESC, created_at, id
-            """,
-            "claimedSessions",
-            CLAIMED_SESSIONS);
+            """);
     jobsClaimBatchJobsOnly =
         sql(
             """
@@ -472,28 +517,30 @@ public final class JobsSql {
     jobsClaimAndReapBatch =
         sql(
             """
-            WITH {reapSteps},
+            WITH {reapJobSteps},
             {claimJobSteps},
-            {claimSessionSteps},
+            {claimAndReapSessionLock},
+            {reapSessionSteps},
+            {claimSessionUpdate},
             {claimSessionEvents}
             {claimAndReapResult}
-            """,
-            "claimedSessions",
-            CLAIMED_SESSIONS_NOT_REAPED);
+            """);
     jobsClaimAndReapBatchWithoutEvents =
         sql(
             """
-            WITH {reapSteps},
+            WITH {reapJobSteps},
             {claimJobSteps},
-            {claimSessionSteps}
+            {claimAndReapSessionLock},
+            {reapSessionSteps},
+            {claimSessionUpdate}
             {claimAndReapResult}
-            """,
-            "claimedSessions",
-            CLAIMED_SESSIONS_NOT_REAPED);
+            """);
     jobsClaimAndReapBatchJobsOnly =
         sql(
             """
-            WITH {reapSteps},
+            WITH {reapJobSteps},
+            {reapSessionLock},
+            {reapSessionSteps},
             {claimJobSteps}
             {claimAndReapResult}
             """);
@@ -656,7 +703,9 @@ public final class JobsSql {
     jobsReapExpired =
         sql(
             """
-            WITH {reapSteps}
+            WITH {reapJobSteps},
+            {reapSessionLock},
+            {reapSessionSteps}
             SELECT id, status FROM reaped
             """);
     jobsReleaseLeased =
@@ -716,17 +765,11 @@ public final class JobsSql {
 
   /**
    * Fills a statement's placeholders: {@code {s}} with the schema, every other {@code {name}} with
-   * the fragment of that name, or with the statement's own part given in {@code parts} (pairs of
-   * name and text). Fragments may hold placeholders themselves.
+   * the fragment of that name. Fragments may hold placeholders themselves.
    *
-   * @throws IllegalStateException when a placeholder names no fragment, or a given part is unused
+   * @throws IllegalStateException when a placeholder names no fragment
    */
-  private String sql(String template, String... parts) {
-    Map<String, String> names = new HashMap<>(named);
-    for (int i = 0; i < parts.length; i += 2) {
-      names.put(parts[i], parts[i + 1]);
-    }
-    Set<String> used = new HashSet<>();
+  private String sql(String template) {
     String text = template;
     for (int depth = 0; PLACEHOLDER.matcher(text).find(); depth++) {
       if (depth == 4) {
@@ -737,18 +780,12 @@ public final class JobsSql {
               .matcher(text)
               .replaceAll(
                   m -> {
-                    String part = names.get(m.group(1));
+                    String part = named.get(m.group(1));
                     if (part == null) {
                       throw new IllegalStateException("no fragment named " + m.group());
                     }
-                    used.add(m.group(1));
                     return Matcher.quoteReplacement(part);
                   });
-    }
-    for (int i = 0; i < parts.length; i += 2) {
-      if (!used.contains(parts[i])) {
-        throw new IllegalStateException("part {" + parts[i] + "} is not used in: " + template);
-      }
     }
     return text;
   }
