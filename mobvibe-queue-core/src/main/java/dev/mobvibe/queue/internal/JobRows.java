@@ -14,7 +14,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
-/** Maps rows selected with {@link JobsSql#JOB_COLUMNS} to {@link Job}. Internal API. */
+/**
+ * Maps rows selected with {@link JobsSql#JOB_COLUMNS} to {@link Job}, reading each column by its
+ * label, so a statement may return more columns, or these in another order. Internal API.
+ */
 final class JobRows {
   static final ObjectMapper JSON = new ObjectMapper();
 
@@ -22,25 +25,25 @@ final class JobRows {
 
   static Job map(ResultSet rs) throws SQLException {
     return new Job(
-        rs.getObject(1, UUID.class),
-        rs.getObject(2, UUID.class),
-        rs.getString(3),
-        rs.getInt(4),
-        JobStatus.fromDb(rs.getString(5)),
-        rs.getInt(6),
-        rs.getInt(7),
-        instant(rs, 8),
-        instant(rs, 9),
-        instant(rs, 10),
-        instant(rs, 11),
-        rs.getString(12),
-        rs.getString(13),
-        rs.getString(14),
-        instant(rs, 15),
-        errors(rs.getString(16)));
+        rs.getObject("id", UUID.class),
+        rs.getObject("session_id", UUID.class),
+        rs.getString("prompt"),
+        rs.getInt("priority"),
+        JobStatus.fromDb(rs.getString("status")),
+        rs.getInt("retry_count"),
+        rs.getInt("max_retries"),
+        instant(rs, "run_at"),
+        instant(rs, "created_at"),
+        instant(rs, "started_at"),
+        instant(rs, "completed_at"),
+        rs.getString("error_message"),
+        rs.getString("idempotency_key"),
+        rs.getString("lease_owner"),
+        instant(rs, "lease_expires_at"),
+        errors(rs.getString("errors")));
   }
 
-  static Instant instant(ResultSet rs, int column) throws SQLException {
+  static Instant instant(ResultSet rs, String column) throws SQLException {
     OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
     return t == null ? null : t.toInstant();
   }

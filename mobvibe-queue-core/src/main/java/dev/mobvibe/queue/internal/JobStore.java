@@ -5,6 +5,7 @@ import dev.mobvibe.queue.JobStatus;
 import dev.mobvibe.queue.NewJob;
 import dev.mobvibe.queue.PlanTier;
 import dev.mobvibe.queue.QueueStats;
+import dev.mobvibe.queue.SessionTracking;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -216,7 +217,8 @@ public final class JobStore {
   }
 
   /**
-   * Claims up to {@code limit} due jobs for {@code owner}, highest priority first.
+   * Claims up to {@code limit} due jobs for {@code owner}, highest priority first, marking their
+   * sessions active with events ({@link SessionTracking#STATUS_AND_EVENTS}).
    *
    * @param owner the lease owner
    * @param limit how many at most
@@ -224,7 +226,7 @@ public final class JobStore {
    * @return the claimed jobs in claim order
    */
   public List<Job> claim(String owner, int limit, Duration lease) {
-    return claim(owner, limit, lease, true);
+    return claim(owner, limit, lease, SessionTracking.STATUS_AND_EVENTS);
   }
 
   /**
@@ -233,13 +235,33 @@ public final class JobStore {
    * @param owner the lease owner
    * @param limit how many at most
    * @param lease how long the lease lasts
-   * @param trackSessions whether to mark the jobs' sessions active, with events
+   * @param trackSessions {@code true} for {@link SessionTracking#STATUS_AND_EVENTS}, {@code false}
+   *     for {@link SessionTracking#OFF}
    * @return the claimed jobs in claim order
    */
   public List<Job> claim(String owner, int limit, Duration lease, boolean trackSessions) {
+    return claim(owner, limit, lease, tracking(trackSessions));
+  }
+
+  /**
+   * Claims up to {@code limit} due jobs for {@code owner}, highest priority first.
+   *
+   * @param owner the lease owner
+   * @param limit how many at most
+   * @param lease how long the lease lasts
+   * @param sessions what the claim writes to the jobs' sessions
+   * @return the claimed jobs in claim order
+   */
+  public List<Job> claim(String owner, int limit, Duration lease, SessionTracking sessions) {
+    String statement =
+        switch (sessions) {
+          case OFF -> sql.jobsClaimBatchJobsOnly;
+          case STATUS -> sql.jobsClaimBatchWithoutEvents;
+          case STATUS_AND_EVENTS -> sql.jobsClaimBatch;
+        };
     return jdbc.query(
         "claim jobs",
-        trackSessions ? sql.jobsClaimBatch : sql.jobsClaimBatchJobsOnly,
+        statement,
         ps -> {
           ps.setInt(1, limit);
           ps.setString(2, owner);
@@ -263,17 +285,40 @@ public final class JobStore {
    * @param owner the lease owner
    * @param limit how many jobs at most; 0 only reaps
    * @param lease how long the lease lasts
-   * @param trackSessions whether to mark claimed jobs' sessions active, with events
+   * @param trackSessions {@code true} for {@link SessionTracking#STATUS_AND_EVENTS}, {@code false}
+   *     for {@link SessionTracking#OFF}
    * @param reapLimit how many expired jobs to reap at most
    * @return the claimed jobs and the reaped counts
    */
   public ClaimResult claimAndReap(
       String owner, int limit, Duration lease, boolean trackSessions, int reapLimit) {
+    return claimAndReap(owner, limit, lease, tracking(trackSessions), reapLimit);
+  }
+
+  /**
+   * Reaps expired leases and claims due jobs in one statement. A reaped job that is out of attempts
+   * fails its session, with its event, whatever {@code sessions} says.
+   *
+   * @param owner the lease owner
+   * @param limit how many jobs at most; 0 only reaps
+   * @param lease how long the lease lasts
+   * @param sessions what the claim writes to the claimed jobs' sessions
+   * @param reapLimit how many expired jobs to reap at most
+   * @return the claimed jobs and the reaped counts
+   */
+  public ClaimResult claimAndReap(
+      String owner, int limit, Duration lease, SessionTracking sessions, int reapLimit) {
+    String statement =
+        switch (sessions) {
+          case OFF -> sql.jobsClaimAndReapBatchJobsOnly;
+          case STATUS -> sql.jobsClaimAndReapBatchWithoutEvents;
+          case STATUS_AND_EVENTS -> sql.jobsClaimAndReapBatch;
+        };
     int[] reaped = new int[2];
     List<Job> jobs = new ArrayList<>(limit);
     jdbc.query(
         "claim jobs",
-        trackSessions ? sql.jobsClaimAndReapBatch : sql.jobsClaimAndReapBatchJobsOnly,
+        statement,
         ps -> {
           ps.setInt(1, reapLimit);
           ps.setInt(2, limit);
@@ -281,9 +326,9 @@ public final class JobStore {
           ps.setDouble(4, seconds(lease));
         },
         rs -> {
-          if (rs.getObject(1) == null) {
-            reaped[0] = rs.getInt(17);
-            reaped[1] = rs.getInt(18);
+          if (rs.getObject("id") == null) {
+            reaped[0] = rs.getInt("reaped_pending");
+            reaped[1] = rs.getInt("reaped_failed");
           } else {
             jobs.add(JobRows.map(rs));
           }
@@ -338,15 +383,16 @@ public final class JobStore {
               ps.setObject(2, id);
             },
             rs -> {
-              String previous = rs.getString(1);
+              String previous = rs.getString("previous_status");
               return new Change(
-                  previous == null ? null : JobStatus.fromDb(previous), rs.getBoolean(2));
+                  previous == null ? null : JobStatus.fromDb(previous), rs.getBoolean("changed"));
             })
         .get(0);
   }
 
   /**
-   * Completes leased jobs in one statement.
+   * Completes leased jobs in one statement, marking their sessions completed with events ({@link
+   * SessionTracking#STATUS_AND_EVENTS}).
    *
    * @param owner the lease owner
    * @param ids the jobs
@@ -354,7 +400,7 @@ public final class JobStore {
    * @return the ids that were completed; the others had lost their lease
    */
   public Set<UUID> completeLeased(String owner, List<UUID> ids, List<Integer> retryCounts) {
-    return completeLeased(owner, ids, retryCounts, true);
+    return completeLeased(owner, ids, retryCounts, SessionTracking.STATUS_AND_EVENTS);
   }
 
   /**
@@ -363,17 +409,38 @@ public final class JobStore {
    * @param owner the lease owner
    * @param ids the jobs
    * @param retryCounts the retry count each job had when claimed (the attempt fence)
-   * @param trackSessions whether to mark the jobs' sessions completed, with events
+   * @param trackSessions {@code true} for {@link SessionTracking#STATUS_AND_EVENTS}, {@code false}
+   *     for {@link SessionTracking#OFF}
    * @return the ids that were completed; the others had lost their lease
    */
   public Set<UUID> completeLeased(
       String owner, List<UUID> ids, List<Integer> retryCounts, boolean trackSessions) {
-    return leasedBatch(
-        "complete jobs",
-        trackSessions ? sql.jobsCompleteLeasedBatch : sql.jobsCompleteLeasedBatchJobsOnly,
-        owner,
-        ids,
-        retryCounts);
+    return completeLeased(owner, ids, retryCounts, tracking(trackSessions));
+  }
+
+  /**
+   * Completes leased jobs in one statement.
+   *
+   * @param owner the lease owner
+   * @param ids the jobs
+   * @param retryCounts the retry count each job had when claimed (the attempt fence)
+   * @param sessions what the completion writes to the jobs' sessions
+   * @return the ids that were completed; the others had lost their lease
+   */
+  public Set<UUID> completeLeased(
+      String owner, List<UUID> ids, List<Integer> retryCounts, SessionTracking sessions) {
+    String statement =
+        switch (sessions) {
+          case OFF -> sql.jobsCompleteLeasedBatchJobsOnly;
+          case STATUS -> sql.jobsCompleteLeasedBatchWithoutEvents;
+          case STATUS_AND_EVENTS -> sql.jobsCompleteLeasedBatch;
+        };
+    return leasedBatch("complete jobs", statement, owner, ids, retryCounts);
+  }
+
+  /** The tracking the boolean overloads stand for: what {@code trackSessions} meant before. */
+  private static SessionTracking tracking(boolean trackSessions) {
+    return trackSessions ? SessionTracking.STATUS_AND_EVENTS : SessionTracking.OFF;
   }
 
   /**
@@ -405,7 +472,7 @@ public final class JobStore {
                       ps.setArray(2, c.createArrayOf("int4", retryCounts.toArray()));
                       ps.setString(3, owner);
                     },
-                    rs -> rs.getObject(1, UUID.class))));
+                    rs -> rs.getObject("id", UUID.class))));
   }
 
   /**
@@ -435,7 +502,7 @@ public final class JobStore {
                       ps.setArray(3, c.createArrayOf("int4", retryCounts.toArray()));
                       ps.setString(4, owner);
                     },
-                    rs -> rs.getObject(1, UUID.class))));
+                    rs -> rs.getObject("id", UUID.class))));
   }
 
   /**
@@ -494,8 +561,8 @@ public final class JobStore {
                       }
                     },
                     rs -> {
-                      String previous = rs.getString(1);
-                      String next = rs.getString(2);
+                      String previous = rs.getString("previous_status");
+                      String next = rs.getString("new_status");
                       return new FailOutcome(
                           previous == null ? null : JobStatus.fromDb(previous),
                           next == null ? null : JobStatus.fromDb(next));
@@ -514,7 +581,7 @@ public final class JobStore {
         "reap expired leases",
         sql.jobsReapExpired,
         ps -> ps.setInt(1, limit),
-        rs -> new Reaped(rs.getObject(1, UUID.class), JobStatus.fromDb(rs.getString(2))));
+        rs -> new Reaped(rs.getObject("id", UUID.class), JobStatus.fromDb(rs.getString("status"))));
   }
 
   /**
@@ -561,19 +628,19 @@ public final class JobStore {
             sql.jobsStats,
             ps -> {},
             rs -> {
-              double oldest = rs.getDouble(8);
+              double oldest = rs.getDouble("oldest_pending_seconds");
               Map<PlanTier, Long> tiers = new EnumMap<>(PlanTier.class);
-              tiers.put(PlanTier.PRO, rs.getLong(9));
-              tiers.put(PlanTier.STARTER, rs.getLong(10));
-              tiers.put(PlanTier.FREE, rs.getLong(11));
+              tiers.put(PlanTier.PRO, rs.getLong("pending_pro"));
+              tiers.put(PlanTier.STARTER, rs.getLong("pending_starter"));
+              tiers.put(PlanTier.FREE, rs.getLong("pending_free"));
               return new QueueStats(
-                  rs.getLong(1),
-                  rs.getLong(2),
-                  rs.getLong(3),
-                  rs.getLong(4),
-                  rs.getLong(5),
-                  rs.getLong(6),
-                  rs.getLong(7),
+                  rs.getLong("pending"),
+                  rs.getLong("processing"),
+                  rs.getLong("completed"),
+                  rs.getLong("failed"),
+                  rs.getLong("cancelled"),
+                  rs.getLong("delayed"),
+                  rs.getLong("expired"),
                   Duration.ofMillis(Math.max(0, Math.round(oldest * 1000))),
                   tiers);
             })

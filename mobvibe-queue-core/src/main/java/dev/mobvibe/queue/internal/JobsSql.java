@@ -1,15 +1,37 @@
 package dev.mobvibe.queue.internal;
 
+import java.util.HashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
 /**
  * Every statement the SDK runs against {@code coding_jobs}, {@code coding_sessions} and {@code
  * session_events}, for one schema. Bind parameters only; the schema name is validated once by
  * {@link Identifiers#checkSchema(String)} and is the only text spliced in. Internal API.
+ *
+ * <p>A statement is written out whole, or composed from the named fragments below: its text holds
+ * {@code {name}} placeholders that are filled with the fragment of that name ({@code {s}} with the
+ * schema). No statement is made by editing another statement's text, and a placeholder without a
+ * fragment fails when the statements are built, not when they run.
  *
  * <p>A step that acts on the rows an earlier step returned finds them with {@code id =
  * ANY(ARRAY(SELECT ...))}, not with a join: the planner then probes the primary key whatever the
  * table statistics say, where a join of a large batch may be planned as a hash join over a full
  * scan of every job or session the database has ever kept. Session events are written from the
  * locked previous states directly, so no step joins two earlier steps' outputs.
+ *
+ * <p>Why workers whose batches share sessions do not deadlock: every statement changes all its job
+ * rows (taken with {@code SKIP LOCKED}, or held under the worker's lease) before it locks any
+ * session, so no statement waits for a job row while it holds a session. Then each statement locks
+ * all the sessions it will change in one pass, in id order ({@code ORDER BY cs.id FOR NO KEY
+ * UPDATE}), before it writes any: statements that share sessions wait for each other in that one
+ * order, and a cycle of waits cannot form. A claim that also reaps locks the reaper's and the
+ * claim's sessions in the same single pass ({@link #CLAIM_AND_REAP_SESSION_LOCK}); two passes, each
+ * in order, could. {@code FOR NO KEY UPDATE} is the lock the update takes anyway; it does not
+ * conflict with the {@code KEY SHARE} lock of the foreign-key check of a new job or session event,
+ * so a worker's statement never waits for a transaction inserting events or jobs of its sessions
+ * (the event writer inserts events of many sessions in one statement, in no particular order).
  */
 public final class JobsSql {
 
@@ -24,125 +46,395 @@ public final class JobsSql {
        WHERE j.id = t.id AND j.retry_count = t.retry_count
          AND j.status = 'processing' AND j.lease_owner = ?""";
 
-  /** The columns every job query returns, in the order {@link JobRows#map} reads them. */
-  static final String JOB_COLUMNS = columns("");
+  /**
+   * The columns of a job, as every job query returns them; {@link JobRows#map} reads these labels.
+   */
+  static final String JOB_COLUMNS =
+      """
+      id, session_id, prompt, priority, status, retry_count, max_retries, run_at, created_at, \
+      started_at, completed_at, error_message, idempotency_key, lease_owner, lease_expires_at, \
+      errors::text AS errors""";
 
-  private static String columns(String alias) {
-    String a = alias.isEmpty() ? "" : alias + ".";
-    return String.join(
-        ", ",
-        a + "id",
-        a + "session_id",
-        a + "prompt",
-        a + "priority",
-        a + "status",
-        a + "retry_count",
-        a + "max_retries",
-        a + "run_at",
-        a + "created_at",
-        a + "started_at",
-        a + "completed_at",
-        a + "error_message",
-        a + "idempotency_key",
-        a + "lease_owner",
-        a + "lease_expires_at",
-        a + "errors::text AS errors");
-  }
+  /**
+   * A row of the types of {@link #JOB_COLUMNS} with every value null: the row of a claim-and-reap
+   * result that carries the reaped counts and no job.
+   */
+  private static final String NO_JOB =
+      """
+      NULL::uuid, NULL::uuid, NULL::text, NULL::int, NULL::text, NULL::int, NULL::int, \
+      NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::text, \
+      NULL::text, NULL::text, NULL::timestamptz, NULL::text""";
+
+  /**
+   * The claim's job steps: {@code next} locks up to N pending jobs that are due, highest priority
+   * first, oldest first, skipping rows other transactions hold; {@code claimed} leases them to the
+   * owner and returns their {@link #JOB_COLUMNS}. Parameters: limit, lease owner, lease seconds
+   * (float8).
+   */
+  private static final String CLAIM_JOB_STEPS =
+      """
+      next AS (
+        SELECT id FROM {s}.coding_jobs
+         WHERE status = 'pending' AND run_at <= now()
+         ORDER BY priority DESC, created_at, id
+         LIMIT ?
+         FOR UPDATE SKIP LOCKED
+      ),
+      claimed AS (
+        UPDATE {s}.coding_jobs j
+           SET status = 'processing', started_at = now(), updated_at = now(), lease_owner = ?,
+               lease_expires_at = now() + make_interval(secs => ?)
+         WHERE j.id = ANY(ARRAY(SELECT id FROM next))
+        RETURNING {cols}
+      )""";
+
+  /**
+   * The claim's session lock, after {@link #CLAIM_JOB_STEPS}: {@code prev} locks, in id order, the
+   * sessions of the claimed jobs that are not active yet, and reads their status. A session already
+   * active is not locked. No parameters.
+   */
+  private static final String CLAIM_SESSION_LOCK =
+      """
+      prev AS (
+        SELECT cs.id, cs.status FROM {s}.coding_sessions cs
+         WHERE cs.id = ANY(ARRAY(SELECT session_id FROM claimed))
+           AND cs.status IS DISTINCT FROM 'active'
+         ORDER BY cs.id
+         FOR NO KEY UPDATE
+      )""";
+
+  /**
+   * The claim's session update, after the sessions to activate are locked in {@code prev}: {@code
+   * sess} makes them active, setting {@code started_at} the first time. No parameters.
+   */
+  private static final String CLAIM_SESSION_UPDATE =
+      """
+      sess AS (
+        UPDATE {s}.coding_sessions cs
+           SET status = 'active', started_at = coalesce(cs.started_at, now()), updated_at = now()
+         WHERE cs.id = ANY(ARRAY(SELECT id FROM prev))
+      )""";
+
+  /**
+   * The claim's session events, after {@link #CLAIM_SESSION_UPDATE}: {@code events} appends a
+   * {@code state_changed} event from the previous status to active for each session in {@code
+   * prev}.
+   */
+  private static final String CLAIM_SESSION_EVENTS =
+      """
+      events AS (
+        INSERT INTO {s}.session_events (session_id, event_type, event_data)
+        SELECT prev.id, 'state_changed', jsonb_build_object('from', prev.status, 'to', 'active')
+          FROM prev
+      )""";
+
+  /**
+   * The reaper's job steps: {@code expired} locks up to N processing jobs whose lease expired (or
+   * that never had one), skipping rows other transactions hold; {@code reaped} counts the attempt
+   * as failed, back to pending while attempts remain, else failed (dead letter), and returns id,
+   * session_id, status and error_message. Parameter: limit.
+   */
+  private static final String REAP_JOB_STEPS =
+      """
+      expired AS (
+        SELECT id FROM {s}.coding_jobs
+         WHERE status = 'processing' AND (lease_expires_at IS NULL OR lease_expires_at < now())
+         ORDER BY lease_expires_at NULLS FIRST
+         LIMIT ?
+         FOR UPDATE SKIP LOCKED
+      ),
+      reaped AS (
+        UPDATE {s}.coding_jobs j
+           SET retry_count = j.retry_count + 1, updated_at = now(),
+               status = CASE WHEN j.retry_count + 1 < j.max_retries THEN 'pending' ELSE 'failed' END,
+               run_at = now(),
+               completed_at = CASE WHEN j.retry_count + 1 < j.max_retries THEN NULL ELSE now() END,
+               error_message = 'worker lost: lease of ' || coalesce(j.lease_owner, 'an unknown worker')
+                               || ' expired',
+               errors = j.errors || jsonb_build_array(jsonb_build_object(
+                 'attempt', j.retry_count + 1,
+                 'error', 'worker lost: lease of ' || coalesce(j.lease_owner, 'an unknown worker')
+                          || ' expired',
+                 'at', now(), 'worker', j.lease_owner)),
+               lease_owner = NULL, lease_expires_at = NULL
+         WHERE j.id = ANY(ARRAY(SELECT id FROM expired))
+        RETURNING j.id, j.session_id, j.status, j.error_message
+      )""";
+
+  /**
+   * The reaper's session lock, after {@link #REAP_JOB_STEPS}: {@code reaped_prev} locks, in id
+   * order, the sessions of dead-lettered jobs that are not failed yet, and reads their status. No
+   * parameters.
+   */
+  private static final String REAP_SESSION_LOCK =
+      """
+      reaped_prev AS (
+        SELECT cs.id, cs.status FROM {s}.coding_sessions cs
+         WHERE cs.id = ANY(ARRAY(SELECT session_id FROM reaped WHERE status = 'failed'))
+           AND cs.status IS DISTINCT FROM 'failed'
+         ORDER BY cs.id
+         FOR NO KEY UPDATE
+      )""";
+
+  /**
+   * The reaper's session steps, after the sessions to fail are locked in {@code reaped_prev}:
+   * {@code reaped_sess} fails them with the job's error; {@code reaped_events} appends a {@code
+   * state_changed} event to failed for each. No parameters.
+   */
+  private static final String REAP_SESSION_STEPS =
+      """
+      reaped_sess AS (
+        UPDATE {s}.coding_sessions cs
+           SET status = 'failed', error_message = reaped.error_message, updated_at = now()
+          FROM reaped, reaped_prev
+         WHERE cs.id = ANY(ARRAY(SELECT id FROM reaped_prev)) AND cs.id = reaped_prev.id
+           AND cs.id = reaped.session_id
+      ),
+      reaped_events AS (
+        INSERT INTO {s}.session_events (session_id, event_type, event_data)
+        SELECT reaped_prev.id, 'state_changed',
+               jsonb_build_object('from', reaped_prev.status, 'to', 'failed')
+          FROM reaped_prev
+      )""";
+
+  /**
+   * The session lock of a claim that also reaps, after {@link #REAP_JOB_STEPS} and {@link
+   * #CLAIM_JOB_STEPS}, in place of {@link #REAP_SESSION_LOCK} and {@link #CLAIM_SESSION_LOCK}:
+   * {@code locked} locks, in one pass in id order, the sessions of dead-lettered jobs that are not
+   * failed yet and the sessions of claimed jobs that are not active yet; {@code reaped_prev} and
+   * {@code prev} split them. Two passes, each in id order, could deadlock with a statement locking
+   * in id order sessions of both. A claimed job's session that the reaper touched (a reaped job of
+   * the same session) is left to the reaper, so no session is updated twice. No parameters.
+   */
+  private static final String CLAIM_AND_REAP_SESSION_LOCK =
+      """
+      locked AS (
+        SELECT cs.id, cs.status FROM {s}.coding_sessions cs
+         WHERE (cs.id = ANY(ARRAY(SELECT session_id FROM reaped WHERE status = 'failed'))
+                AND cs.status IS DISTINCT FROM 'failed')
+            OR (cs.id = ANY(ARRAY(SELECT session_id FROM claimed
+                                   WHERE session_id NOT IN (SELECT session_id FROM reaped)))
+                AND cs.status IS DISTINCT FROM 'active')
+         ORDER BY cs.id
+         FOR NO KEY UPDATE
+      ),
+      reaped_prev AS (
+        SELECT id, status FROM locked
+         WHERE id IN (SELECT session_id FROM reaped WHERE status = 'failed')
+      ),
+      prev AS (
+        SELECT id, status FROM locked
+         WHERE id NOT IN (SELECT session_id FROM reaped WHERE status = 'failed')
+      )""";
+
+  /**
+   * The completion's job step: {@code done} completes the {@link #LEASED} jobs and returns their id
+   * and session_id. Parameters: those of {@link #LEASED}.
+   */
+  private static final String COMPLETE_JOB_STEP =
+      """
+      done AS (
+        UPDATE {s}.coding_jobs j
+           SET status = 'completed', completed_at = now(), updated_at = now(), lease_owner = NULL,
+               lease_expires_at = NULL
+          FROM {leased}
+        RETURNING j.id, j.session_id
+      )""";
+
+  /**
+   * The completion's session steps, after {@link #COMPLETE_JOB_STEP}: {@code prev} locks, in id
+   * order, the sessions of the completed jobs that are not completed yet, and reads their status;
+   * {@code sess} completes them, setting {@code completed_at}. No parameters.
+   */
+  private static final String COMPLETE_SESSION_STEPS =
+      """
+      prev AS (
+        SELECT cs.id, cs.status FROM {s}.coding_sessions cs
+         WHERE cs.id = ANY(ARRAY(SELECT session_id FROM done))
+           AND cs.status IS DISTINCT FROM 'completed'
+         ORDER BY cs.id
+         FOR NO KEY UPDATE
+      ),
+      sess AS (
+        UPDATE {s}.coding_sessions cs
+           SET status = 'completed', completed_at = now(), updated_at = now()
+         WHERE cs.id = ANY(ARRAY(SELECT id FROM prev))
+      )""";
+
+  /**
+   * The completion's session events, after {@link #COMPLETE_SESSION_STEPS}: {@code events} appends
+   * a {@code state_changed} event from the previous status to completed for each session completed.
+   */
+  private static final String COMPLETE_SESSION_EVENTS =
+      """
+      events AS (
+        INSERT INTO {s}.session_events (session_id, event_type, event_data)
+        SELECT prev.id, 'state_changed', jsonb_build_object('from', prev.status, 'to', 'completed')
+          FROM prev
+      )""";
+
+  /**
+   * The end of every claim-and-reap statement, after {@link #REAP_JOB_STEPS} and {@link
+   * #CLAIM_JOB_STEPS}: the claimed rows with {@code reaped_pending} and {@code reaped_failed} null,
+   * then one row of {@link #NO_JOB} carrying the counts of reaped jobs back to pending and
+   * dead-lettered.
+   */
+  private static final String CLAIM_AND_REAP_RESULT =
+      """
+      SELECT claimed.*, NULL::bigint AS reaped_pending, NULL::bigint AS reaped_failed
+        FROM claimed
+      UNION ALL
+      SELECT {noJob},
+             (SELECT count(*) FROM reaped WHERE status = 'pending'),
+             (SELECT count(*) FROM reaped WHERE status = 'failed')""";
+
+  /** The fragments by the name their placeholders use. */
+  private static final Map<String, String> FRAGMENTS =
+      Map.ofEntries(
+          Map.entry("cols", JOB_COLUMNS),
+          Map.entry("leased", LEASED),
+          Map.entry("noJob", NO_JOB),
+          Map.entry("claimJobSteps", CLAIM_JOB_STEPS),
+          Map.entry("claimSessionLock", CLAIM_SESSION_LOCK),
+          Map.entry("claimSessionUpdate", CLAIM_SESSION_UPDATE),
+          Map.entry("claimSessionEvents", CLAIM_SESSION_EVENTS),
+          Map.entry("reapJobSteps", REAP_JOB_STEPS),
+          Map.entry("reapSessionLock", REAP_SESSION_LOCK),
+          Map.entry("reapSessionSteps", REAP_SESSION_STEPS),
+          Map.entry("claimAndReapSessionLock", CLAIM_AND_REAP_SESSION_LOCK),
+          Map.entry("claimAndReapResult", CLAIM_AND_REAP_RESULT),
+          Map.entry("completeJobStep", COMPLETE_JOB_STEP),
+          Map.entry("completeSessionSteps", COMPLETE_SESSION_STEPS),
+          Map.entry("completeSessionEvents", COMPLETE_SESSION_EVENTS));
+
+  private static final Pattern PLACEHOLDER = Pattern.compile("\\{(\\w+)\\}");
 
   /**
    * Inserts sessions and jobs from parallel arrays in one statement. Parameters: new session ids
    * (uuid[]), job ids (uuid[]), session ids (uuid[]), prompts (text[]), priorities (int[]), max
    * attempts (int[]), run-at times (timestamptz[], null for now plus delay), delays in seconds
-   * (float8[]), idempotency keys (text[]). Jobs whose key exists are skipped, and so are their new
-   * sessions.
+   * (float8[]), idempotency keys (text[]). Result: {@link #JOB_COLUMNS} of the inserted jobs. Jobs
+   * whose key exists are skipped, and so are their new sessions.
    */
   final String jobsInsertBatch;
 
-  /** Jobs by idempotency key. Parameter: keys (text[]). */
+  /** Jobs by idempotency key. Parameter: keys (text[]). Result: {@link #JOB_COLUMNS}. */
   final String jobsSelectByIdempotencyKeys;
 
-  /** One job by id. Parameter: id. */
+  /** One job by id. Parameter: id. Result: {@link #JOB_COLUMNS}. */
   final String jobsSelectById;
 
   /**
    * Claims up to N pending jobs that are due, highest priority first, oldest first, with SKIP
    * LOCKED, and marks their sessions active (with a state_changed event when a session changes).
-   * Parameters: limit, lease owner, lease seconds (float8).
+   * Parameters: limit, lease owner, lease seconds (float8). Result: {@link #JOB_COLUMNS} in claim
+   * order. Session tracking {@code STATUS_AND_EVENTS}.
    */
   final String jobsClaimBatch;
 
   /**
+   * {@link #jobsClaimBatch} without the state_changed events: sessions become active, nothing is
+   * appended to session_events. Same parameters. Session tracking {@code STATUS}.
+   */
+  final String jobsClaimBatchWithoutEvents;
+
+  /**
+   * {@link #jobsClaimBatch} without the session updates and events. Same parameters. Session
+   * tracking {@code OFF}.
+   */
+  final String jobsClaimBatchJobsOnly;
+
+  /**
    * {@link #jobsReapExpired} and {@link #jobsClaimBatch} in one statement, so reaping costs no
    * round trip of its own. Parameters: reap limit, claim limit (0 to only reap), lease owner, lease
-   * seconds. Result: the claimed rows with two trailing null columns, plus one row whose id is null
-   * carrying the reaped counts (back to pending, dead-lettered) in those two columns.
+   * seconds. Result: the claimed rows ({@link #JOB_COLUMNS}, in no particular order) with {@code
+   * reaped_pending} and {@code reaped_failed} null, plus one row whose {@code id} is null carrying
+   * the reaped counts (back to pending, dead-lettered) in those two columns.
    */
   final String jobsClaimAndReapBatch;
 
-  /** {@link #jobsClaimAndReapBatch} without the session updates and events of the claim. */
+  /**
+   * {@link #jobsClaimAndReapBatch} without the state_changed events of the claim; a reaped dead
+   * letter still fails its session, with its event.
+   */
+  final String jobsClaimAndReapBatchWithoutEvents;
+
+  /**
+   * {@link #jobsClaimAndReapBatch} without the session updates and events of the claim; a reaped
+   * dead letter still fails its session, with its event.
+   */
   final String jobsClaimAndReapBatchJobsOnly;
-
-  /** {@link #jobsClaimBatch} without the session updates and events. Same parameters. */
-  final String jobsClaimBatchJobsOnly;
-
-  /** {@link #jobsCompleteLeasedBatch} without the session updates and events. */
-  final String jobsCompleteLeasedBatchJobsOnly;
 
   /**
    * Completes a job without a lease check, reporting the status it had. Parameters: id, id. Result:
-   * previous status (null when the job does not exist), whether this call completed it.
+   * {@code previous_status} (null when the job does not exist), {@code changed} (whether this call
+   * completed it).
    */
   final String jobsComplete;
 
   /**
    * Completes many leased jobs in one statement, fenced on owner and attempt, and completes their
-   * sessions. Parameters: ids (uuid[]), retry counts (int[]), owner. Result: completed ids.
+   * sessions. Parameters: ids (uuid[]), retry counts (int[]), owner. Result: {@code id} of each
+   * completed job.
    */
   final String jobsCompleteLeasedBatch;
+
+  /**
+   * {@link #jobsCompleteLeasedBatch} without the state_changed events: sessions become completed,
+   * nothing is appended to session_events.
+   */
+  final String jobsCompleteLeasedBatchWithoutEvents;
+
+  /** {@link #jobsCompleteLeasedBatch} without the session updates and events. */
+  final String jobsCompleteLeasedBatchJobsOnly;
 
   /**
    * Records a failed attempt: back to pending after a delay while attempts remain and the failure
    * is retryable, else failed (dead letter) with the session failed. Parameters: id, retryable,
    * delays in seconds indexed by failed attempt (float8[], the last entry serves later attempts),
-   * error, owner or null (no fence), expected retry count or null (no fence). Result: previous
-   * status (null when the job does not exist), new status (null when nothing matched).
+   * error, owner or null (no fence), expected retry count or null (no fence). Result: {@code
+   * previous_status} (null when the job does not exist), {@code new_status} (null when nothing
+   * matched).
    */
   final String jobsFail;
 
-  /** Cancels a pending or processing job. Parameters: id, id. Result: previous status, changed. */
+  /**
+   * Cancels a pending or processing job. Parameters: id, id. Result: {@code previous_status},
+   * {@code changed}.
+   */
   final String jobsCancel;
 
   /**
    * Returns a failed job to pending with fresh attempts and its session to pending. Parameters: id,
-   * id. Result: previous status, changed.
+   * id. Result: {@code previous_status}, {@code changed}.
    */
   final String jobsReplay;
 
   /**
    * Extends the leases of running jobs. Parameters: lease seconds, ids (uuid[]), retry counts
-   * (int[]), owner. Result: ids still held.
+   * (int[]), owner. Result: {@code id} of each job still held.
    */
   final String jobsExtendLeases;
 
   /**
    * Running jobs still held by their owner under an unexpired lease. Parameters: ids (uuid[]),
-   * retry counts (int[]), owner. Result: ids held.
+   * retry counts (int[]), owner. Result: {@code id} of each job held.
    */
   final String jobsLeasesHeld;
 
   /**
    * Returns processing jobs whose lease expired (or that never had one), counting the attempt as
-   * failed. Parameters: limit. Result: id, new status, previous lease owner.
+   * failed. Parameters: limit. Result: {@code id}, {@code status} (the new one).
    */
   final String jobsReapExpired;
 
   /**
    * Returns claimed jobs that never started to pending without spending an attempt. Parameters: ids
-   * (uuid[]), retry counts (int[]), owner. Result: released ids.
+   * (uuid[]), retry counts (int[]), owner. Result: {@code id} of each released job.
    */
   final String jobsReleaseLeased;
 
-  /** Statistics in one scan. No parameters. */
+  /** Statistics in one scan. No parameters. Result: one row, labels as in the statement. */
   final String jobsStats;
 
   /**
@@ -160,46 +452,8 @@ public final class JobsSql {
    */
   final String jobsPruneFinished;
 
-  /**
-   * Cuts the prev/sess/events steps out of a statement built as job step, session steps, select.
-   */
-  private static String withoutSessionSteps(String statement) {
-    int from = statement.indexOf("),\nprev AS (");
-    int to = statement.indexOf("\nSELECT ", from);
-    if (from < 0 || to < 0) {
-      throw new IllegalStateException("statement has no session steps to remove");
-    }
-    return statement.substring(0, from + 1) + statement.substring(to);
-  }
-
-  /**
-   * Joins the reaper's steps (renamed r_*) and a claim's steps into one statement. A session that
-   * the reaper fails is left alone by the claim's session steps, so no row is updated twice.
-   */
-  private static String claimAndReap(String reap, String claim) {
-    String reapSteps = reap.substring(0, reap.lastIndexOf("\nSELECT "));
-    for (String name : new String[] {"upd", "prev", "sess", "events"}) {
-      reapSteps = reapSteps.replaceAll("\\b" + name + "\\b", "r_" + name);
-    }
-    String claimSteps = claim.substring("WITH ".length(), claim.lastIndexOf("\nSELECT "));
-    claimSteps =
-        claimSteps.replace(
-            "AND cs.status IS DISTINCT FROM 'active'",
-            "AND cs.status IS DISTINCT FROM 'active'\n"
-                + "     AND cs.id NOT IN (SELECT session_id FROM r_upd)");
-    String nulls =
-        "NULL::uuid, NULL::uuid, NULL::text, NULL::int, NULL::text, NULL::int, NULL::int,"
-            + " NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz,"
-            + " NULL::text, NULL::text, NULL::text, NULL::timestamptz, NULL::text";
-    return reapSteps
-        + ",\n"
-        + claimSteps
-        + "\nSELECT claimed.*, NULL::bigint AS reaped_pending, NULL::bigint AS reaped_failed"
-        + " FROM claimed\nUNION ALL\nSELECT "
-        + nulls
-        + ", (SELECT count(*) FROM r_upd WHERE status = 'pending'),"
-        + " (SELECT count(*) FROM r_upd WHERE status = 'failed')";
-  }
+  /** The fragments and {@code s}, the schema, by the name their placeholders use. */
+  private final Map<String, String> named;
 
   /**
    * Builds the statements for a schema.
@@ -207,343 +461,332 @@ public final class JobsSql {
    * @param schema a schema name already checked by {@link Identifiers#checkSchema(String)}
    */
   public JobsSql(String schema) {
-    String s = Identifiers.checkSchema(schema);
+    named = new HashMap<>(FRAGMENTS);
+    named.put("s", Identifiers.checkSchema(schema));
     jobsInsertBatch =
-        """
-        WITH input AS (
-          SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::uuid[], ?::text[], ?::int[], ?::int[],
-                               ?::timestamptz[], ?::float8[], ?::text[])
-            AS t(new_session_id, id, session_id, prompt, priority, max_retries, run_at, delay_secs,
-                 idempotency_key)
-        ),
-        sessions AS (
-          INSERT INTO {s}.coding_sessions (id, status)
-          SELECT i.new_session_id, 'pending' FROM input i
-          WHERE i.new_session_id IS NOT NULL
-            AND (i.idempotency_key IS NULL OR NOT EXISTS (
-                  SELECT 1 FROM {s}.coding_jobs j WHERE j.idempotency_key = i.idempotency_key))
-          RETURNING id
-        )
-        INSERT INTO {s}.coding_jobs
-          (id, session_id, prompt, priority, max_retries, run_at, idempotency_key)
-        SELECT i.id, coalesce(i.session_id, i.new_session_id), i.prompt, i.priority, i.max_retries,
-               coalesce(i.run_at, now() + make_interval(secs => i.delay_secs)), i.idempotency_key
-          FROM input i
-        ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-        RETURNING {cols}
-        """
-            .replace("{cols}", JOB_COLUMNS)
-            .replace("{s}", s);
+        sql(
+            """
+            WITH input AS (
+              SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::uuid[], ?::text[], ?::int[], ?::int[],
+                                   ?::timestamptz[], ?::float8[], ?::text[])
+                AS t(new_session_id, id, session_id, prompt, priority, max_retries, run_at, delay_secs,
+                     idempotency_key)
+            ),
+            sessions AS (
+              INSERT INTO {s}.coding_sessions (id, status)
+              SELECT i.new_session_id, 'pending' FROM input i
+              WHERE i.new_session_id IS NOT NULL
+                AND (i.idempotency_key IS NULL OR NOT EXISTS (
+                      SELECT 1 FROM {s}.coding_jobs j WHERE j.idempotency_key = i.idempotency_key))
+              RETURNING id
+            )
+            INSERT INTO {s}.coding_jobs
+              (id, session_id, prompt, priority, max_retries, run_at, idempotency_key)
+            SELECT i.id, coalesce(i.session_id, i.new_session_id), i.prompt, i.priority, i.max_retries,
+                   coalesce(i.run_at, now() + make_interval(secs => i.delay_secs)), i.idempotency_key
+              FROM input i
+            ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+            RETURNING {cols}
+            """);
     jobsSelectByIdempotencyKeys =
-        "SELECT " + JOB_COLUMNS + " FROM " + s + ".coding_jobs WHERE idempotency_key = ANY(?)";
-    jobsSelectById = "SELECT " + JOB_COLUMNS + " FROM " + s + ".coding_jobs WHERE id = ?";
+        sql("SELECT {cols} FROM {s}.coding_jobs WHERE idempotency_key = ANY(?)");
+    jobsSelectById = sql("SELECT {cols} FROM {s}.coding_jobs WHERE id = ?");
     jobsClaimBatch =
-        """
-        WITH next AS (
-          SELECT id FROM {s}.coding_jobs
-           WHERE status = 'pending' AND run_at <= now()
-           ORDER BY priority DESC, created_at, id
-           LIMIT ?
-           FOR UPDATE SKIP LOCKED
-        ),
-        claimed AS (
-          UPDATE {s}.coding_jobs j
-             SET status = 'processing', started_at = now(), updated_at = now(), lease_owner = ?,
-                 lease_expires_at = now() + make_interval(secs => ?)
-           WHERE j.id = ANY(ARRAY(SELECT id FROM next))
-          RETURNING {cols}
-        ),
-        prev AS (
-          SELECT cs.id, cs.status FROM {s}.coding_sessions cs
-           WHERE cs.id = ANY(ARRAY(SELECT session_id FROM claimed))
-             AND cs.status IS DISTINCT FROM 'active'
-           ORDER BY cs.id
-           FOR UPDATE
-        ),
-        sess AS (
-          UPDATE {s}.coding_sessions cs
-             SET status = 'active', started_at = coalesce(cs.started_at, now()), updated_at = now()
-           WHERE cs.id = ANY(ARRAY(SELECT id FROM prev))
-        ),
-        events AS (
-          INSERT INTO {s}.session_events (session_id, event_type, event_data)
-          SELECT prev.id, 'state_changed', jsonb_build_object('from', prev.status, 'to', 'active')
-            FROM prev
-        )
-        SELECT * FROM claimed ORDER BY priority DESC, created_at, id
-        """
-            .replace("{cols}", columns("j"))
-            .replace("{s}", s);
+        sql(
+            """
+            WITH {claimJobSteps},
+            {claimSessionLock},
+            {claimSessionUpdate},
+            {claimSessionEvents}
+            SELECT * FROM claimed ORDER BY priority DESC, created_at, id
+            """);
+    jobsClaimBatchWithoutEvents =
+        sql(
+            """
+            WITH {claimJobSteps},
+            {claimSessionLock},
+            {claimSessionUpdate}
+            SELECT * FROM claimed ORDER BY priority DESC, created_at, id
+            """);
+    jobsClaimBatchJobsOnly =
+        sql(
+            """
+            WITH {claimJobSteps}
+            SELECT * FROM claimed ORDER BY priority DESC, created_at, id
+            """);
+    jobsClaimAndReapBatch =
+        sql(
+            """
+            WITH {reapJobSteps},
+            {claimJobSteps},
+            {claimAndReapSessionLock},
+            {reapSessionSteps},
+            {claimSessionUpdate},
+            {claimSessionEvents}
+            {claimAndReapResult}
+            """);
+    jobsClaimAndReapBatchWithoutEvents =
+        sql(
+            """
+            WITH {reapJobSteps},
+            {claimJobSteps},
+            {claimAndReapSessionLock},
+            {reapSessionSteps},
+            {claimSessionUpdate}
+            {claimAndReapResult}
+            """);
+    jobsClaimAndReapBatchJobsOnly =
+        sql(
+            """
+            WITH {reapJobSteps},
+            {reapSessionLock},
+            {reapSessionSteps},
+            {claimJobSteps}
+            {claimAndReapResult}
+            """);
     jobsComplete =
-        """
-        WITH cur AS (SELECT status FROM {s}.coding_jobs WHERE id = ?),
-        done AS (
-          UPDATE {s}.coding_jobs
-             SET status = 'completed', completed_at = now(), updated_at = now(), lease_owner = NULL,
-                 lease_expires_at = NULL
-           WHERE id = ? AND status = 'processing'
-          RETURNING id, session_id
-        ),
-        prev AS (
-          SELECT cs.id, cs.status FROM {s}.coding_sessions cs
-           WHERE cs.id IN (SELECT session_id FROM done) AND cs.status IS DISTINCT FROM 'completed'
-           FOR UPDATE
-        ),
-        sess AS (
-          UPDATE {s}.coding_sessions cs
-             SET status = 'completed', completed_at = now(), updated_at = now()
-            FROM prev
-           WHERE cs.id = prev.id
-          RETURNING cs.id
-        ),
-        events AS (
-          INSERT INTO {s}.session_events (session_id, event_type, event_data)
-          SELECT prev.id, 'state_changed',
-                 jsonb_build_object('from', prev.status, 'to', 'completed')
-            FROM prev JOIN sess ON sess.id = prev.id
-        )
-        SELECT (SELECT status FROM cur), EXISTS (SELECT 1 FROM done)
-        """
-            .replace("{s}", s);
+        sql(
+            """
+            WITH cur AS (SELECT status FROM {s}.coding_jobs WHERE id = ?),
+            done AS (
+              UPDATE {s}.coding_jobs
+                 SET status = 'completed', completed_at = now(), updated_at = now(), lease_owner = NULL,
+                     lease_expires_at = NULL
+               WHERE id = ? AND status = 'processing'
+              RETURNING id, session_id
+            ),
+            prev AS (
+              SELECT cs.id, cs.status FROM {s}.coding_sessions cs
+               WHERE cs.id IN (SELECT session_id FROM done) AND cs.status IS DISTINCT FROM 'completed'
+               FOR NO KEY UPDATE
+            ),
+            sess AS (
+              UPDATE {s}.coding_sessions cs
+                 SET status = 'completed', completed_at = now(), updated_at = now()
+                FROM prev
+               WHERE cs.id = prev.id
+              RETURNING cs.id
+            ),
+            events AS (
+              INSERT INTO {s}.session_events (session_id, event_type, event_data)
+              SELECT prev.id, 'state_changed',
+                     jsonb_build_object('from', prev.status, 'to', 'completed')
+                FROM prev JOIN sess ON sess.id = prev.id
+            )
+            SELECT (SELECT status FROM cur) AS previous_status, EXISTS (SELECT 1 FROM done) AS changed
+            """);
     jobsCompleteLeasedBatch =
-        """
-        WITH done AS (
-          UPDATE {s}.coding_jobs j
-             SET status = 'completed', completed_at = now(), updated_at = now(), lease_owner = NULL,
-                 lease_expires_at = NULL
-            FROM {leased}
-          RETURNING j.id, j.session_id
-        ),
-        prev AS (
-          SELECT cs.id, cs.status FROM {s}.coding_sessions cs
-           WHERE cs.id = ANY(ARRAY(SELECT session_id FROM done))
-             AND cs.status IS DISTINCT FROM 'completed'
-           ORDER BY cs.id
-           FOR UPDATE
-        ),
-        sess AS (
-          UPDATE {s}.coding_sessions cs
-             SET status = 'completed', completed_at = now(), updated_at = now()
-           WHERE cs.id = ANY(ARRAY(SELECT id FROM prev))
-        ),
-        events AS (
-          INSERT INTO {s}.session_events (session_id, event_type, event_data)
-          SELECT prev.id, 'state_changed', jsonb_build_object('from', prev.status, 'to', 'completed')
-            FROM prev
-        )
-        SELECT id FROM done
-        """
-            .replace("{leased}", LEASED)
-            .replace("{s}", s);
-    jobsClaimBatchJobsOnly = withoutSessionSteps(jobsClaimBatch);
-    jobsCompleteLeasedBatchJobsOnly = withoutSessionSteps(jobsCompleteLeasedBatch);
+        sql(
+            """
+            WITH {completeJobStep},
+            {completeSessionSteps},
+            {completeSessionEvents}
+            SELECT id FROM done
+            """);
+    jobsCompleteLeasedBatchWithoutEvents =
+        sql(
+            """
+            WITH {completeJobStep},
+            {completeSessionSteps}
+            SELECT id FROM done
+            """);
+    jobsCompleteLeasedBatchJobsOnly =
+        sql(
+            """
+            WITH {completeJobStep}
+            SELECT id FROM done
+            """);
     jobsFail =
-        """
-        WITH p AS (
-          SELECT ?::uuid AS id, ?::boolean AS retryable, ?::float8[] AS delays, ?::text AS error,
-                 ?::text AS owner, ?::int AS retry_count
-        ),
-        cur AS (SELECT j.status FROM {s}.coding_jobs j, p WHERE j.id = p.id),
-        upd AS (
-          UPDATE {s}.coding_jobs j
-             SET retry_count = j.retry_count + 1, updated_at = now(),
-                 status = CASE WHEN p.retryable AND j.retry_count + 1 < j.max_retries
-                               THEN 'pending' ELSE 'failed' END,
-                 run_at = CASE WHEN p.retryable AND j.retry_count + 1 < j.max_retries
-                               THEN now() + make_interval(secs => coalesce(
-                                 p.delays[least(j.retry_count + 1, cardinality(p.delays))], 0))
-                               ELSE j.run_at END,
-                 completed_at = CASE WHEN p.retryable AND j.retry_count + 1 < j.max_retries
-                                     THEN NULL ELSE now() END,
-                 error_message = p.error,
-                 errors = j.errors || jsonb_build_array(jsonb_build_object(
-                   'attempt', j.retry_count + 1, 'error', left(p.error, 2000), 'at', now(),
-                   'worker', j.lease_owner)),
-                 lease_owner = NULL, lease_expires_at = NULL
-            FROM p
-           WHERE j.id = p.id AND j.status = 'processing'
-             AND (p.owner IS NULL OR j.lease_owner = p.owner)
-             AND (p.retry_count IS NULL OR j.retry_count = p.retry_count)
-          RETURNING j.status, j.session_id, j.error_message
-        ),
-        prev AS (
-          SELECT cs.id, cs.status FROM {s}.coding_sessions cs
-           WHERE cs.id IN (SELECT session_id FROM upd WHERE status = 'failed')
-             AND cs.status IS DISTINCT FROM 'failed'
-           FOR UPDATE
-        ),
-        sess AS (
-          UPDATE {s}.coding_sessions cs
-             SET status = 'failed', error_message = upd.error_message, updated_at = now()
-            FROM upd, prev
-           WHERE cs.id = prev.id AND cs.id = upd.session_id
-          RETURNING cs.id
-        ),
-        events AS (
-          INSERT INTO {s}.session_events (session_id, event_type, event_data)
-          SELECT prev.id, 'state_changed',
-                 jsonb_build_object('from', prev.status, 'to', 'failed',
-                                    'error', left(upd.error_message, 2000))
-            FROM prev JOIN sess ON sess.id = prev.id JOIN upd ON upd.session_id = prev.id
-        )
-        SELECT (SELECT status FROM cur), (SELECT status FROM upd)
-        """
-            .replace("{s}", s);
+        sql(
+            """
+            WITH p AS (
+              SELECT ?::uuid AS id, ?::boolean AS retryable, ?::float8[] AS delays, ?::text AS error,
+                     ?::text AS owner, ?::int AS retry_count
+            ),
+            cur AS (SELECT j.status FROM {s}.coding_jobs j, p WHERE j.id = p.id),
+            upd AS (
+              UPDATE {s}.coding_jobs j
+                 SET retry_count = j.retry_count + 1, updated_at = now(),
+                     status = CASE WHEN p.retryable AND j.retry_count + 1 < j.max_retries
+                                   THEN 'pending' ELSE 'failed' END,
+                     run_at = CASE WHEN p.retryable AND j.retry_count + 1 < j.max_retries
+                                   THEN now() + make_interval(secs => coalesce(
+                                     p.delays[least(j.retry_count + 1, cardinality(p.delays))], 0))
+                                   ELSE j.run_at END,
+                     completed_at = CASE WHEN p.retryable AND j.retry_count + 1 < j.max_retries
+                                         THEN NULL ELSE now() END,
+                     error_message = p.error,
+                     errors = j.errors || jsonb_build_array(jsonb_build_object(
+                       'attempt', j.retry_count + 1, 'error', left(p.error, 2000), 'at', now(),
+                       'worker', j.lease_owner)),
+                     lease_owner = NULL, lease_expires_at = NULL
+                FROM p
+               WHERE j.id = p.id AND j.status = 'processing'
+                 AND (p.owner IS NULL OR j.lease_owner = p.owner)
+                 AND (p.retry_count IS NULL OR j.retry_count = p.retry_count)
+              RETURNING j.status, j.session_id, j.error_message
+            ),
+            prev AS (
+              SELECT cs.id, cs.status FROM {s}.coding_sessions cs
+               WHERE cs.id IN (SELECT session_id FROM upd WHERE status = 'failed')
+                 AND cs.status IS DISTINCT FROM 'failed'
+               FOR NO KEY UPDATE
+            ),
+            sess AS (
+              UPDATE {s}.coding_sessions cs
+                 SET status = 'failed', error_message = upd.error_message, updated_at = now()
+                FROM upd, prev
+               WHERE cs.id = prev.id AND cs.id = upd.session_id
+              RETURNING cs.id
+            ),
+            events AS (
+              INSERT INTO {s}.session_events (session_id, event_type, event_data)
+              SELECT prev.id, 'state_changed',
+                     jsonb_build_object('from', prev.status, 'to', 'failed',
+                                        'error', left(upd.error_message, 2000))
+                FROM prev JOIN sess ON sess.id = prev.id JOIN upd ON upd.session_id = prev.id
+            )
+            SELECT (SELECT status FROM cur) AS previous_status, (SELECT status FROM upd) AS new_status
+            """);
     jobsCancel =
-        """
-        WITH cur AS (SELECT status FROM {s}.coding_jobs WHERE id = ?),
-        upd AS (
-          UPDATE {s}.coding_jobs
-             SET status = 'cancelled', completed_at = now(), updated_at = now(), lease_owner = NULL,
-                 lease_expires_at = NULL
-           WHERE id = ? AND status IN ('pending', 'processing')
-          RETURNING id
-        )
-        SELECT (SELECT status FROM cur), EXISTS (SELECT 1 FROM upd)
-        """
-            .replace("{s}", s);
+        sql(
+            """
+            WITH cur AS (SELECT status FROM {s}.coding_jobs WHERE id = ?),
+            upd AS (
+              UPDATE {s}.coding_jobs
+                 SET status = 'cancelled', completed_at = now(), updated_at = now(), lease_owner = NULL,
+                     lease_expires_at = NULL
+               WHERE id = ? AND status IN ('pending', 'processing')
+              RETURNING id
+            )
+            SELECT (SELECT status FROM cur) AS previous_status, EXISTS (SELECT 1 FROM upd) AS changed
+            """);
     jobsReplay =
-        """
-        WITH cur AS (SELECT status FROM {s}.coding_jobs WHERE id = ?),
-        upd AS (
-          UPDATE {s}.coding_jobs
-             SET status = 'pending', retry_count = 0, run_at = now(), started_at = NULL, updated_at = now(),
-                 completed_at = NULL, error_message = NULL, lease_owner = NULL,
-                 lease_expires_at = NULL
-           WHERE id = ? AND status = 'failed'
-          RETURNING session_id
-        ),
-        sess AS (
-          UPDATE {s}.coding_sessions cs
-             SET status = 'pending', error_message = NULL, updated_at = now()
-            FROM upd
-           WHERE cs.id = upd.session_id AND cs.status = 'failed'
-          RETURNING cs.id
-        ),
-        events AS (
-          INSERT INTO {s}.session_events (session_id, event_type, event_data)
-          SELECT id, 'state_changed', jsonb_build_object('from', 'failed', 'to', 'pending')
-            FROM sess
-        )
-        SELECT (SELECT status FROM cur), EXISTS (SELECT 1 FROM upd)
-        """
-            .replace("{s}", s);
+        sql(
+            """
+            WITH cur AS (SELECT status FROM {s}.coding_jobs WHERE id = ?),
+            upd AS (
+              UPDATE {s}.coding_jobs
+                 SET status = 'pending', retry_count = 0, run_at = now(), started_at = NULL, updated_at = now(),
+                     completed_at = NULL, error_message = NULL, lease_owner = NULL,
+                     lease_expires_at = NULL
+               WHERE id = ? AND status = 'failed'
+              RETURNING session_id
+            ),
+            sess AS (
+              UPDATE {s}.coding_sessions cs
+                 SET status = 'pending', error_message = NULL, updated_at = now()
+                FROM upd
+               WHERE cs.id = upd.session_id AND cs.status = 'failed'
+              RETURNING cs.id
+            ),
+            events AS (
+              INSERT INTO {s}.session_events (session_id, event_type, event_data)
+              SELECT id, 'state_changed', jsonb_build_object('from', 'failed', 'to', 'pending')
+                FROM sess
+            )
+            SELECT (SELECT status FROM cur) AS previous_status, EXISTS (SELECT 1 FROM upd) AS changed
+            """);
     jobsExtendLeases =
-        """
-        UPDATE {s}.coding_jobs j
-           SET lease_expires_at = now() + make_interval(secs => ?), updated_at = now()
-          FROM {leased}
-        RETURNING j.id
-        """
-            .replace("{leased}", LEASED)
-            .replace("{s}", s);
+        sql(
+            """
+            UPDATE {s}.coding_jobs j
+               SET lease_expires_at = now() + make_interval(secs => ?), updated_at = now()
+              FROM {leased}
+            RETURNING j.id
+            """);
     jobsLeasesHeld =
-        """
-        SELECT j.id FROM {s}.coding_jobs j, {leased} AND j.lease_expires_at > now()
-        """
-            .replace("{leased}", LEASED)
-            .replace("{s}", s);
+        sql(
+            """
+            SELECT j.id FROM {s}.coding_jobs j, {leased} AND j.lease_expires_at > now()
+            """);
     jobsReapExpired =
-        """
-        WITH expired AS (
-          SELECT id FROM {s}.coding_jobs
-           WHERE status = 'processing' AND (lease_expires_at IS NULL OR lease_expires_at < now())
-           ORDER BY lease_expires_at NULLS FIRST
-           LIMIT ?
-           FOR UPDATE SKIP LOCKED
-        ),
-        upd AS (
-          UPDATE {s}.coding_jobs j
-             SET retry_count = j.retry_count + 1, updated_at = now(),
-                 status = CASE WHEN j.retry_count + 1 < j.max_retries THEN 'pending' ELSE 'failed' END,
-                 run_at = now(),
-                 completed_at = CASE WHEN j.retry_count + 1 < j.max_retries THEN NULL ELSE now() END,
-                 error_message = 'worker lost: lease of ' || coalesce(j.lease_owner, 'an unknown worker')
-                                 || ' expired',
-                 errors = j.errors || jsonb_build_array(jsonb_build_object(
-                   'attempt', j.retry_count + 1,
-                   'error', 'worker lost: lease of ' || coalesce(j.lease_owner, 'an unknown worker')
-                            || ' expired',
-                   'at', now(), 'worker', j.lease_owner)),
-                 lease_owner = NULL, lease_expires_at = NULL
-           WHERE j.id = ANY(ARRAY(SELECT id FROM expired))
-          RETURNING j.id, j.session_id, j.status, j.error_message
-        ),
-        prev AS (
-          SELECT cs.id, cs.status FROM {s}.coding_sessions cs
-           WHERE cs.id = ANY(ARRAY(SELECT session_id FROM upd WHERE status = 'failed'))
-             AND cs.status IS DISTINCT FROM 'failed'
-           ORDER BY cs.id
-           FOR UPDATE
-        ),
-        sess AS (
-          UPDATE {s}.coding_sessions cs
-             SET status = 'failed', error_message = upd.error_message, updated_at = now()
-            FROM upd, prev
-           WHERE cs.id = ANY(ARRAY(SELECT id FROM prev)) AND cs.id = prev.id
-             AND cs.id = upd.session_id
-        ),
-        events AS (
-          INSERT INTO {s}.session_events (session_id, event_type, event_data)
-          SELECT prev.id, 'state_changed', jsonb_build_object('from', prev.status, 'to', 'failed')
-            FROM prev
-        )
-        SELECT id, status FROM upd
-        """
-            .replace("{s}", s);
-    jobsClaimAndReapBatch = claimAndReap(jobsReapExpired, jobsClaimBatch);
-    jobsClaimAndReapBatchJobsOnly = claimAndReap(jobsReapExpired, jobsClaimBatchJobsOnly);
+        sql(
+            """
+            WITH {reapJobSteps},
+            {reapSessionLock},
+            {reapSessionSteps}
+            SELECT id, status FROM reaped
+            """);
     jobsReleaseLeased =
-        """
-        UPDATE {s}.coding_jobs j
-           SET status = 'pending', started_at = NULL, updated_at = now(), lease_owner = NULL,
-               lease_expires_at = NULL
-          FROM {leased}
-        RETURNING j.id
-        """
-            .replace("{leased}", LEASED)
-            .replace("{s}", s);
+        sql(
+            """
+            UPDATE {s}.coding_jobs j
+               SET status = 'pending', started_at = NULL, updated_at = now(), lease_owner = NULL,
+                   lease_expires_at = NULL
+              FROM {leased}
+            RETURNING j.id
+            """);
     jobsStats =
-        """
-        SELECT count(*) FILTER (WHERE status = 'pending'),
-               count(*) FILTER (WHERE status = 'processing'),
-               count(*) FILTER (WHERE status = 'completed'),
-               count(*) FILTER (WHERE status = 'failed'),
-               count(*) FILTER (WHERE status = 'cancelled'),
-               count(*) FILTER (WHERE status = 'pending' AND run_at > now()),
-               count(*) FILTER (WHERE status = 'processing'
-                                  AND (lease_expires_at IS NULL OR lease_expires_at < now())),
-               extract(epoch FROM now() - min(created_at) FILTER (WHERE status = 'pending')),
-               count(*) FILTER (WHERE status = 'pending' AND priority >= 10),
-               count(*) FILTER (WHERE status = 'pending' AND priority >= 5 AND priority < 10),
-               count(*) FILTER (WHERE status = 'pending' AND priority < 5)
-          FROM {s}.coding_jobs
-        """
-            .replace("{s}", s);
+        sql(
+            """
+            SELECT count(*) FILTER (WHERE status = 'pending') AS pending,
+                   count(*) FILTER (WHERE status = 'processing') AS processing,
+                   count(*) FILTER (WHERE status = 'completed') AS completed,
+                   count(*) FILTER (WHERE status = 'failed') AS failed,
+                   count(*) FILTER (WHERE status = 'cancelled') AS cancelled,
+                   count(*) FILTER (WHERE status = 'pending' AND run_at > now()) AS delayed,
+                   count(*) FILTER (WHERE status = 'processing'
+                                      AND (lease_expires_at IS NULL OR lease_expires_at < now()))
+                     AS expired,
+                   extract(epoch FROM now() - min(created_at) FILTER (WHERE status = 'pending'))
+                     AS oldest_pending_seconds,
+                   count(*) FILTER (WHERE status = 'pending' AND priority >= 10) AS pending_pro,
+                   count(*) FILTER (WHERE status = 'pending' AND priority >= 5 AND priority < 10)
+                     AS pending_starter,
+                   count(*) FILTER (WHERE status = 'pending' AND priority < 5) AS pending_free
+              FROM {s}.coding_jobs
+            """);
     sessionEventsInsertBatch =
-        """
-        INSERT INTO {s}.session_events (session_id, event_type, event_data, created_at)
-        SELECT * FROM unnest(?::uuid[], ?::text[], ?::jsonb[], ?::timestamptz[])
-        """
-            .replace("{s}", s);
+        sql(
+            """
+            INSERT INTO {s}.session_events (session_id, event_type, event_data, created_at)
+            SELECT * FROM unnest(?::uuid[], ?::text[], ?::jsonb[], ?::timestamptz[])
+            """);
     jobsListRecent =
-        "SELECT "
-            + JOB_COLUMNS
-            + " FROM "
-            + s
-            + ".coding_jobs WHERE (?::text IS NULL OR status = ?) ORDER BY created_at DESC, id"
-            + " LIMIT ?";
+        sql(
+            """
+            SELECT {cols} FROM {s}.coding_jobs WHERE (?::text IS NULL OR status = ?)
+             ORDER BY created_at DESC, id LIMIT ?
+            """);
     jobsPruneFinished =
-        """
-        WITH old AS (
-          SELECT id FROM {s}.coding_jobs
-           WHERE status IN ('completed', 'cancelled')
-             AND completed_at < now() - make_interval(secs => ?)
-           LIMIT ?
-           FOR UPDATE SKIP LOCKED
-        )
-        DELETE FROM {s}.coding_jobs j USING old WHERE j.id = old.id
-        """
-            .replace("{s}", s);
+        sql(
+            """
+            WITH old AS (
+              SELECT id FROM {s}.coding_jobs
+               WHERE status IN ('completed', 'cancelled')
+                 AND completed_at < now() - make_interval(secs => ?)
+               LIMIT ?
+               FOR UPDATE SKIP LOCKED
+            )
+            DELETE FROM {s}.coding_jobs j USING old WHERE j.id = old.id
+            """);
+  }
+
+  /**
+   * Fills a statement's placeholders: {@code {s}} with the schema, every other {@code {name}} with
+   * the fragment of that name. Fragments may hold placeholders themselves.
+   *
+   * @throws IllegalStateException when a placeholder names no fragment
+   */
+  private String sql(String template) {
+    String text = template;
+    for (int depth = 0; PLACEHOLDER.matcher(text).find(); depth++) {
+      if (depth == 4) {
+        throw new IllegalStateException("fragments nest too deep in: " + template);
+      }
+      text =
+          PLACEHOLDER
+              .matcher(text)
+              .replaceAll(
+                  m -> {
+                    String part = named.get(m.group(1));
+                    if (part == null) {
+                      throw new IllegalStateException("no fragment named " + m.group());
+                    }
+                    return Matcher.quoteReplacement(part);
+                  });
+    }
+    return text;
   }
 }

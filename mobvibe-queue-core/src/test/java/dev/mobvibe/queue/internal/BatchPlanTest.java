@@ -49,7 +49,8 @@ class BatchPlanTest {
 
   @Test
   void claimUsesIndexesOnly() throws Exception {
-    for (String statement : List.of(sql.jobsClaimBatch, sql.jobsClaimBatchJobsOnly)) {
+    for (String statement :
+        List.of(sql.jobsClaimBatch, sql.jobsClaimBatchWithoutEvents, sql.jobsClaimBatchJobsOnly)) {
       try (Connection c = db.connect()) {
         JsonNode plan = explain(c, statement, BATCH, OWNER, 60.0);
         assertThat(sequentialScans(plan)).as(statement).isEmpty();
@@ -59,9 +60,15 @@ class BatchPlanTest {
 
   @Test
   void claimAndReapUsesIndexesOnly() throws Exception {
-    try (Connection c = db.connect()) {
-      JsonNode plan = explain(c, sql.jobsClaimAndReapBatch, 100, BATCH, OWNER, 60.0);
-      assertThat(sequentialScans(plan)).isEmpty();
+    for (String statement :
+        List.of(
+            sql.jobsClaimAndReapBatch,
+            sql.jobsClaimAndReapBatchWithoutEvents,
+            sql.jobsClaimAndReapBatchJobsOnly)) {
+      try (Connection c = db.connect()) {
+        JsonNode plan = explain(c, statement, 100, BATCH, OWNER, 60.0);
+        assertThat(sequentialScans(plan)).as(statement).isEmpty();
+      }
     }
   }
 
@@ -84,7 +91,10 @@ class BatchPlanTest {
       }
       assertThat(ids).hasSize(BATCH);
       for (String statement :
-          List.of(sql.jobsCompleteLeasedBatch, sql.jobsCompleteLeasedBatchJobsOnly)) {
+          List.of(
+              sql.jobsCompleteLeasedBatch,
+              sql.jobsCompleteLeasedBatchWithoutEvents,
+              sql.jobsCompleteLeasedBatchJobsOnly)) {
         JsonNode plan =
             explain(
                 c,
