@@ -38,8 +38,8 @@ import org.slf4j.LoggerFactory;
  * is fenced on this worker's lease.
  *
  * <p>Session lifecycle: when a job is claimed its session becomes {@code active}, on success {@code
- * completed}, on dead letter {@code failed}; each change adds a {@code state_changed} session
- * event.
+ * completed}, on dead letter {@code failed} with a {@code state_changed} session event; see {@link
+ * Builder#sessionTracking} for events on the first two and for turning them off.
  *
  * <p>Lifecycle: {@link #start()} once; {@link #stop()} (or {@link #close()}) stops claiming, waits
  * for running jobs up to the shutdown timeout, then cancels and interrupts them, returns jobs that
@@ -61,6 +61,9 @@ public final class JobProcessor implements AutoCloseable {
 
   /** Shutdown timeout unless set: 30 seconds (the seed's SHUTDOWN_TIMEOUT_MS). */
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
+
+  /** What the processor writes to coding sessions unless set: {@link SessionTracking#STATUS}. */
+  public static final SessionTracking DEFAULT_SESSION_TRACKING = SessionTracking.STATUS;
 
   /** Capacity of the session event buffer unless set: 10,000 events. */
   public static final int DEFAULT_EVENT_BUFFER_CAPACITY = 10_000;
@@ -267,7 +270,7 @@ public final class JobProcessor implements AutoCloseable {
     private ThreadFactory threadFactory;
     private boolean virtualThreads;
     private int eventBufferCapacity = DEFAULT_EVENT_BUFFER_CAPACITY;
-    private boolean trackSessions = true;
+    private SessionTracking sessionTracking = DEFAULT_SESSION_TRACKING;
     private int prefetch;
     private boolean autoPrefetch = true;
 
@@ -477,17 +480,23 @@ public final class JobProcessor implements AutoCloseable {
     }
 
     /**
-     * Sets whether the processor moves each job's session through its lifecycle: {@code active}
-     * when claimed and {@code completed} on success, each with a {@code state_changed} session
-     * event. Default on. Turning it off saves two row updates and two inserts per job for
-     * applications that do not use {@code coding_sessions}; a dead-lettered job still fails its
-     * session, as in the seed.
+     * Sets what the processor writes to each job's coding session. Default {@link
+     * SessionTracking#STATUS}: a claimed job's session becomes {@code active} and, when the job
+     * succeeds, {@code completed}, inside the claim's and the completion's own statements, without
+     * a session event. {@link SessionTracking#STATUS_AND_EVENTS} also appends a {@code
+     * state_changed} event for each of these two transitions (about half again the database work
+     * per job of {@code STATUS} with a no-op handler); {@link SessionTracking#OFF} leaves sessions
+     * alone, for applications that do not use {@code coding_sessions}. In every mode a job that
+     * goes to the dead letter fails its session with its error and a {@code state_changed} event,
+     * as in the seed.
      *
-     * @param trackSessions whether to track sessions
+     * @param sessionTracking what to write
      * @return this builder
+     * @throws NullPointerException if {@code sessionTracking} is null
      */
-    public Builder trackSessions(boolean trackSessions) {
-      this.trackSessions = trackSessions;
+    public Builder sessionTracking(SessionTracking sessionTracking) {
+      this.sessionTracking =
+          Objects.requireNonNull(sessionTracking, "sessionTracking must not be null");
       return this;
     }
 
@@ -548,7 +557,7 @@ public final class JobProcessor implements AutoCloseable {
               reapInterval,
               reapGrace,
               retryPolicy != null ? retryPolicy : queue.retryPolicy(),
-              trackSessions,
+              sessionTracking,
               eventBufferCapacity,
               threads);
       Engine engine = new Engine(settings, queue.store(), handler, listeners);

@@ -48,7 +48,7 @@ class AutoPrefetchTest {
     try (JobProcessor processor =
         JobProcessor.builder(queue, (job, ctx) -> {})
             .concurrency(2)
-            .trackSessions(false)
+            .sessionTracking(SessionTracking.OFF)
             .listener(
                 new JobListener() {
                   @Override
@@ -122,7 +122,7 @@ class AutoPrefetchTest {
                 })
             .concurrency(concurrency)
             .pollInterval(Duration.ofMillis(20))
-            .trackSessions(false)
+            .sessionTracking(SessionTracking.OFF)
             .build()) {
       processor.start();
       await().atMost(Duration.ofSeconds(10)).until(() -> running.get() == concurrency);

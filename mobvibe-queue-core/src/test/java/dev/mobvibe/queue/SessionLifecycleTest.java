@@ -26,8 +26,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A job's session follows it through a processor: active when claimed, completed on success, failed
- * on dead letter, with a {@code state_changed} event per transition; handlers append their own
- * events (thinking, terminal, completion) through the context.
+ * on dead letter; with {@link SessionTracking#STATUS_AND_EVENTS} a {@code state_changed} event per
+ * transition, by default ({@link SessionTracking#STATUS}) only for the dead letter; handlers append
+ * their own events (thinking, terminal, completion) through the context.
  */
 class SessionLifecycleTest {
   @RegisterExtension static final TestDatabase db = new TestDatabase();
@@ -61,7 +62,10 @@ class SessionLifecycleTest {
                   sessionColumn(j, "(started_at IS NOT NULL AND started_at <= now())::text")));
         };
     try (JobProcessor processor =
-        JobProcessor.builder(queue, handler).workerId("lifecycle-" + shortId()).build()) {
+        JobProcessor.builder(queue, handler)
+            .sessionTracking(SessionTracking.STATUS_AND_EVENTS)
+            .workerId("lifecycle-" + shortId())
+            .build()) {
       processor.start();
       await().atMost(Duration.ofSeconds(5)).until(() -> "completed".equals(sessionStatus(job)));
     }
@@ -75,6 +79,35 @@ class SessionLifecycleTest {
   }
 
   @Test
+  void byDefaultTheSessionMovesWithoutStateChangedEventsButItsDeadLetterHasOne() {
+    Job ok = queue.enqueue(NewJob.of("succeeds"));
+    Job bad = queue.enqueue(NewJob.builder("fails").maxAttempts(1).build());
+    try (JobProcessor processor =
+        JobProcessor.builder(
+                queue,
+                (j, ctx) -> {
+                  if (j.id().equals(bad.id())) {
+                    throw new IllegalStateException("compiler crashed");
+                  }
+                })
+            .workerId("lifecycle-default-" + shortId())
+            .build()) {
+      processor.start();
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(
+              () -> "completed".equals(sessionStatus(ok)) && "failed".equals(sessionStatus(bad)));
+    }
+    assertThat(sessionColumn(ok, "started_at")).isNotNull();
+    assertThat(sessionColumn(ok, "completed_at")).isNotNull();
+    assertThat(stateChanges(ok)).isEmpty();
+    assertThat(stateChanges(bad))
+        .containsExactly(
+            new Event(
+                "state_changed", "active", "failed", "IllegalStateException: compiler crashed"));
+  }
+
+  @Test
   void sessionFailsWithTheErrorWhenItsJobIsDeadLettered() {
     Job job = queue.enqueue(NewJob.builder("fails twice").maxAttempts(2).build());
     try (JobProcessor processor =
@@ -84,6 +117,7 @@ class SessionLifecycleTest {
                   throw new IllegalStateException("compiler crashed");
                 })
             .pollInterval(Duration.ofMillis(100))
+            .sessionTracking(SessionTracking.STATUS_AND_EVENTS)
             .workerId("lifecycle-fail-" + shortId())
             .build()) {
       processor.start();
@@ -118,7 +152,10 @@ class SessionLifecycleTest {
           ctx.emitEvent("file_change", null);
         };
     try (JobProcessor processor =
-        JobProcessor.builder(queue, handler).workerId("emitter-" + shortId()).build()) {
+        JobProcessor.builder(queue, handler)
+            .sessionTracking(SessionTracking.STATUS_AND_EVENTS)
+            .workerId("emitter-" + shortId())
+            .build()) {
       processor.start();
       await()
           .atMost(Duration.ofSeconds(5))
@@ -177,7 +214,10 @@ class SessionLifecycleTest {
           }
         };
     try (JobProcessor processor =
-        JobProcessor.builder(queue, handler).workerId("rejecter-" + shortId()).build()) {
+        JobProcessor.builder(queue, handler)
+            .sessionTracking(SessionTracking.STATUS_AND_EVENTS)
+            .workerId("rejecter-" + shortId())
+            .build()) {
       processor.start();
       await().atMost(Duration.ofSeconds(5)).until(() -> "completed".equals(sessionStatus(job)));
     }

@@ -139,7 +139,7 @@ final class Completer {
           retryCounts.add(s.job().job.retryCount());
         }
         Set<UUID> completed =
-            store.completeLeased(settings.workerId(), ids, retryCounts, settings.trackSessions());
+            store.completeLeased(settings.workerId(), ids, retryCounts, settings.sessionTracking());
         for (Success s : successes) {
           if (completed.contains(s.job().job.id())) {
             listeners.fire(l -> l.onJobSucceeded(s.job().job, s.runTime()));

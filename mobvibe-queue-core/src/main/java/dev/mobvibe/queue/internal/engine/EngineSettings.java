@@ -2,6 +2,7 @@ package dev.mobvibe.queue.internal.engine;
 
 import dev.mobvibe.queue.JobProcessor;
 import dev.mobvibe.queue.RetryPolicy;
+import dev.mobvibe.queue.SessionTracking;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ThreadFactory;
@@ -23,7 +24,7 @@ import java.util.concurrent.ThreadFactory;
  * @param reapGrace how long a lease stays expired before it is reaped, or {@code null} for the
  *     lease duration
  * @param retryPolicy the backoff between attempts
- * @param trackSessions whether claims and successes move the jobs' sessions
+ * @param sessionTracking what claims and successes write to the jobs' sessions
  * @param eventBufferCapacity session events that may wait to be written
  * @param handlerThreads the factory of handler threads
  */
@@ -40,7 +41,7 @@ public record EngineSettings(
     Duration reapInterval,
     Duration reapGrace,
     RetryPolicy retryPolicy,
-    boolean trackSessions,
+    SessionTracking sessionTracking,
     int eventBufferCapacity,
     ThreadFactory handlerThreads) {
 
@@ -55,6 +56,7 @@ public record EngineSettings(
     Objects.requireNonNull(workerId, "workerId must not be null");
     Objects.requireNonNull(retryPolicy, "retryPolicy must not be null");
     Objects.requireNonNull(handlerThreads, "threadFactory must not be null");
+    Objects.requireNonNull(sessionTracking, "sessionTracking must not be null");
     if (concurrency < 1 || concurrency > 1000) {
       throw new IllegalArgumentException(
           "concurrency must be between 1 and 1000, was " + concurrency);

@@ -279,14 +279,14 @@ final class Producer implements Runnable {
   private List<Job> claim(int free, boolean reapDue) {
     if (!reapDue) {
       return store.claim(
-          settings.workerId(), free, settings.leaseDuration(), settings.trackSessions());
+          settings.workerId(), free, settings.leaseDuration(), settings.sessionTracking());
     }
     JobStore.ClaimResult result =
         store.claimAndReap(
             settings.workerId(),
             free,
             settings.leaseDuration(),
-            settings.trackSessions(),
+            settings.sessionTracking(),
             REAP_LIMIT);
     nextReap = ticker.nanos() + reapNanos;
     reaped(result);

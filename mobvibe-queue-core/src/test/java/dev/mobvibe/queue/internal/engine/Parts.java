@@ -3,6 +3,7 @@ package dev.mobvibe.queue.internal.engine;
 import dev.mobvibe.queue.Job;
 import dev.mobvibe.queue.JobListener;
 import dev.mobvibe.queue.RetryPolicy;
+import dev.mobvibe.queue.SessionTracking;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -32,7 +33,7 @@ final class Parts {
         null,
         null,
         RetryPolicy.fixed(Duration.ofMillis(250)),
-        true,
+        SessionTracking.STATUS,
         100,
         HandlerThreads.platform(workerId));
   }

@@ -1,6 +1,8 @@
 package dev.mobvibe.queue.examples.bench;
 
 import dev.mobvibe.queue.DatabaseUrl;
+import dev.mobvibe.queue.JobProcessor;
+import dev.mobvibe.queue.SessionTracking;
 import dev.mobvibe.queue.examples.Settings;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -53,8 +55,15 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Option(
       names = "--no-sessions",
-      description = "B1 worker without session tracking (trackSessions=false)")
+      description = "B1 worker without session tracking (--session-tracking OFF)")
   boolean noSessions;
+
+  @Option(
+      names = "--session-tracking",
+      description =
+          "B1 worker's session tracking: ${COMPLETION-CANDIDATES} (default: the processor's,"
+              + " ${DEFAULT-VALUE})")
+  SessionTracking sessionTracking = JobProcessor.DEFAULT_SESSION_TRACKING;
 
   @Option(
       names = "--prefetch",
@@ -115,7 +124,7 @@ public final class BenchCommand implements Callable<Integer> {
               pickupJobs,
               pickupRate,
               enqueueJobs,
-              !noSessions,
+              noSessions ? SessionTracking.OFF : sessionTracking,
               prefetch,
               noPickup ? null : notifierFactory);
     } catch (IllegalArgumentException e) {

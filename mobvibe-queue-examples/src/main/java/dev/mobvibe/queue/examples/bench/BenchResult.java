@@ -2,6 +2,7 @@ package dev.mobvibe.queue.examples.bench;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mobvibe.queue.SessionTracking;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -16,7 +17,7 @@ import java.util.Map;
  * @param pickup B2, or null when skipped
  * @param enqueue B4
  * @param idle the idle cost
- * @param trackSessions whether the B1 worker tracked sessions
+ * @param sessionTracking what the B1 worker wrote to sessions
  * @param prefetch the B1 worker's fixed prefetch, or -1 for auto
  * @param jobs N of B1
  */
@@ -27,7 +28,7 @@ public record BenchResult(
     Pickup pickup,
     Enqueue enqueue,
     Idle idle,
-    boolean trackSessions,
+    SessionTracking sessionTracking,
     int prefetch,
     int jobs) {
 
@@ -106,7 +107,7 @@ public record BenchResult(
             "measure (N="
                 + jobs
                 + ", sessions "
-                + (trackSessions ? "on" : "off")
+                + sessionTracking.name().toLowerCase(Locale.ROOT)
                 + ", prefetch "
                 + (prefetch < 0 ? "auto" : prefetch)
                 + ")",
@@ -220,7 +221,7 @@ public record BenchResult(
           pickup,
           enqueue,
           idle,
-          options.trackSessions(),
+          options.sessionTracking(),
           options.prefetch(),
           options.jobs());
     }

@@ -10,6 +10,7 @@ import dev.mobvibe.queue.JobProcessor;
 import dev.mobvibe.queue.JobQueue;
 import dev.mobvibe.queue.NewJob;
 import dev.mobvibe.queue.NotifierState;
+import dev.mobvibe.queue.SessionTracking;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
@@ -98,7 +99,8 @@ public final class Benchmark {
    * @param pickupJobs jobs of B2 (default 500)
    * @param pickupRate jobs per second of B2 (default 100)
    * @param enqueueJobs rows per B4 measurement (default 20,000 batched, a tenth single)
-   * @param trackSessions whether the B1 worker tracks sessions (the processor's default, true)
+   * @param sessionTracking what the B1 worker writes to sessions (the processor's default, {@code
+   *     STATUS})
    * @param prefetch the B1 worker's fixed prefetch, or -1 for the processor's default (auto)
    * @param notifierFactory the B2 notifier; null skips B2
    */
@@ -112,7 +114,7 @@ public final class Benchmark {
       int pickupJobs,
       int pickupRate,
       int enqueueJobs,
-      boolean trackSessions,
+      SessionTracking sessionTracking,
       int prefetch,
       NotifierFactory notifierFactory) {
 
@@ -170,7 +172,7 @@ public final class Benchmark {
           DEFAULT_PICKUP_JOBS,
           DEFAULT_PICKUP_RATE,
           DEFAULT_ENQUEUE_JOBS,
-          true,
+          JobProcessor.DEFAULT_SESSION_TRACKING,
           -1,
           null);
     }
@@ -195,8 +197,8 @@ public final class Benchmark {
           + pickupRate
           + ", enqueueJobs="
           + enqueueJobs
-          + ", trackSessions="
-          + trackSessions
+          + ", sessionTracking="
+          + sessionTracking
           + ", prefetch="
           + prefetch
           + "]";
@@ -287,7 +289,7 @@ public final class Benchmark {
     JobProcessor.Builder builder =
         JobProcessor.builder(queue, (job, ctx) -> {})
             .concurrency(concurrency)
-            .trackSessions(options.trackSessions());
+            .sessionTracking(options.sessionTracking());
     if (options.prefetch() >= 0) {
       builder.prefetch(options.prefetch());
     }
