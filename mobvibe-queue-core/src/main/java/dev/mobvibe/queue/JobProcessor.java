@@ -263,6 +263,7 @@ public final class JobProcessor implements AutoCloseable {
     private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
     private Duration reapInterval;
     private Duration reapGrace;
+    private Duration unleasedGrace;
     private RetryPolicy retryPolicy;
     private JobNotifier notifier;
     private String workerId;
@@ -395,6 +396,21 @@ public final class JobProcessor implements AutoCloseable {
      */
     public Builder reapGrace(Duration reapGrace) {
       this.reapGrace = Objects.requireNonNull(reapGrace, "reapGrace must not be null");
+      return this;
+    }
+
+    /**
+     * Sets how long a {@code processing} job without a lease may run before this worker's reaper
+     * takes it back. Such rows were claimed by a worker of the seed's era (before this SDK's
+     * migrations gave {@code claim_next_job()} a lease), which may still be running them during a
+     * rolling upgrade; reaping them at once would run them twice. Measured from the job's {@code
+     * started_at} (or {@code updated_at}). Default 30 minutes.
+     *
+     * @param unleasedGrace zero or positive
+     * @return this builder
+     */
+    public Builder unleasedGrace(Duration unleasedGrace) {
+      this.unleasedGrace = Objects.requireNonNull(unleasedGrace, "unleasedGrace must not be null");
       return this;
     }
 
@@ -556,6 +572,7 @@ public final class JobProcessor implements AutoCloseable {
               shutdownTimeout,
               reapInterval,
               reapGrace,
+              unleasedGrace,
               retryPolicy != null ? retryPolicy : queue.retryPolicy(),
               sessionTracking,
               eventBufferCapacity,

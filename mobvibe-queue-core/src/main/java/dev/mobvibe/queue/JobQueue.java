@@ -49,6 +49,22 @@ public final class JobQueue implements AutoCloseable {
   /** Pool size of a pool the queue creates from a URL, unless set: 10. */
   public static final int DEFAULT_MAX_POOL_SIZE = 10;
 
+  /**
+   * How long one statement of the queue (and of its processors) may run before the driver cancels
+   * it, unless set: 30 seconds.
+   */
+  public static final Duration DEFAULT_STATEMENT_TIMEOUT = Duration.ofSeconds(30);
+
+  /** How long opening a connection of a pool the queue creates may take, unless set: 10 seconds. */
+  public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+
+  /**
+   * How long a connection of a pool the queue creates may wait for the server's next bytes, unless
+   * set: 60 seconds. This is what ends a statement on a half-open connection (after a failover, or
+   * a peer that vanished), which no cancel request can reach.
+   */
+  public static final Duration DEFAULT_SOCKET_TIMEOUT = Duration.ofSeconds(60);
+
   /** The most jobs one {@link #enqueueAll} or {@link #claimJobs} call takes: 10,000. */
   public static final int MAX_BATCH_SIZE = 10_000;
 
@@ -64,7 +80,7 @@ public final class JobQueue implements AutoCloseable {
 
   private JobQueue(Builder b, DataSource dataSource, HikariDataSource ownedPool) {
     this.schema = b.schema;
-    this.store = new JobStore(new Jdbc(dataSource), b.schema);
+    this.store = new JobStore(new Jdbc(dataSource, b.statementTimeout), b.schema);
     this.retryPolicy = b.retryPolicy;
     this.ownsNotifier = b.notifier == null;
     this.notifier = ownsNotifier ? JobNotifier.polling(b.pollInterval) : b.notifier;
@@ -466,6 +482,11 @@ public final class JobQueue implements AutoCloseable {
     }
   }
 
+  /** Whole seconds, rounded up, as pgjdbc's timeouts take them. */
+  private static long seconds(Duration d) {
+    return (d.toMillis() + 999) / 1000;
+  }
+
   static String defaultWorkerId() {
     String host;
     try {
@@ -493,6 +514,9 @@ public final class JobQueue implements AutoCloseable {
     private Duration pollInterval = JobNotifier.DEFAULT_POLL_INTERVAL;
     private int maxPoolSize = DEFAULT_MAX_POOL_SIZE;
     private Duration claimLease = DEFAULT_CLAIM_LEASE;
+    private Duration statementTimeout = DEFAULT_STATEMENT_TIMEOUT;
+    private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+    private Duration socketTimeout = DEFAULT_SOCKET_TIMEOUT;
 
     private Builder() {}
 
@@ -615,6 +639,49 @@ public final class JobQueue implements AutoCloseable {
     }
 
     /**
+     * Sets how long one statement of the queue and of its processors may run before the driver
+     * cancels it (a cancel request on a second connection; the statement then fails with SQLState
+     * {@code 57014}). Applies whatever the data source. Migrations have no limit. Default 30
+     * seconds; whole seconds, rounded up.
+     *
+     * @param statementTimeout zero for no limit, or positive
+     * @return this builder
+     */
+    public Builder statementTimeout(Duration statementTimeout) {
+      this.statementTimeout = statementTimeout;
+      return this;
+    }
+
+    /**
+     * Sets how long opening a connection may take, for the pool created from {@link #jdbcUrl}
+     * (pgjdbc's {@code connectTimeout}). With your own {@link #dataSource}, set it there. Default
+     * 10 seconds; whole seconds, rounded up.
+     *
+     * @param connectTimeout positive
+     * @return this builder
+     */
+    public Builder connectTimeout(Duration connectTimeout) {
+      this.connectTimeout = connectTimeout;
+      return this;
+    }
+
+    /**
+     * Sets how long a connection of the pool created from {@link #jdbcUrl} may wait for the
+     * server's next bytes before it gives up on the connection (pgjdbc's {@code socketTimeout}).
+     * This is what ends a statement on a half-open connection after a failover, when no cancel
+     * request can get through; TCP keepalive is turned on as well. Keep it above the statement
+     * timeout. With your own {@link #dataSource}, set both there. Default 60 seconds; whole
+     * seconds, rounded up.
+     *
+     * @param socketTimeout zero for none (not recommended), or positive
+     * @return this builder
+     */
+    public Builder socketTimeout(Duration socketTimeout) {
+      this.socketTimeout = socketTimeout;
+      return this;
+    }
+
+    /**
      * Checks the settings and builds the queue. When built from a URL the pool is created here, but
      * no connection is required until the first call.
      *
@@ -629,6 +696,18 @@ public final class JobQueue implements AutoCloseable {
       }
       if (claimLease == null || claimLease.isZero() || claimLease.isNegative()) {
         throw new IllegalArgumentException("claimLease must be positive, was " + claimLease);
+      }
+      if (statementTimeout == null || statementTimeout.isNegative()) {
+        throw new IllegalArgumentException(
+            "statementTimeout must be zero or positive, was " + statementTimeout);
+      }
+      if (connectTimeout == null || connectTimeout.isZero() || connectTimeout.isNegative()) {
+        throw new IllegalArgumentException(
+            "connectTimeout must be positive, was " + connectTimeout);
+      }
+      if (socketTimeout == null || socketTimeout.isNegative()) {
+        throw new IllegalArgumentException(
+            "socketTimeout must be zero or positive, was " + socketTimeout);
       }
       if (maxPoolSize < 1 || maxPoolSize > 1000) {
         throw new IllegalArgumentException(
@@ -648,6 +727,9 @@ public final class JobQueue implements AutoCloseable {
       config.setMaximumPoolSize(maxPoolSize);
       config.setMinimumIdle(Math.min(2, maxPoolSize));
       config.setPoolName("mobvibe-queue-" + schema);
+      config.addDataSourceProperty("connectTimeout", String.valueOf(seconds(connectTimeout)));
+      config.addDataSourceProperty("socketTimeout", String.valueOf(seconds(socketTimeout)));
+      config.addDataSourceProperty("tcpKeepAlive", "true");
       // Fail on first use, not here: a worker may start before its database.
       config.setInitializationFailTimeout(-1);
       HikariDataSource pool = new HikariDataSource(config);

@@ -309,6 +309,13 @@ class BadInputTest {
     rejects(() -> builder().pollInterval(null).build(), "pollInterval");
     rejects(() -> builder().maxPoolSize(0).build(), "maxPoolSize", "0");
     rejects(() -> builder().maxPoolSize(1001).build(), "maxPoolSize", "1001");
+    rejects(
+        () -> builder().statementTimeout(Duration.ofSeconds(-1)).build(),
+        "statementTimeout",
+        "PT-1S");
+    rejects(() -> builder().connectTimeout(Duration.ZERO).build(), "connectTimeout", "PT0S");
+    rejects(
+        () -> builder().socketTimeout(Duration.ofSeconds(-1)).build(), "socketTimeout", "PT-1S");
     rejects(() -> builder().claimLease(Duration.ZERO).build(), "claimLease");
     rejects(() -> builder().claimLease(Duration.ofSeconds(-1)).build(), "claimLease");
     assertThatThrownBy(() -> builder().retryPolicy(null).build())

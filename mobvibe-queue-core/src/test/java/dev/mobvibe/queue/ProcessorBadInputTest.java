@@ -98,6 +98,8 @@ class ProcessorBadInputTest {
     rejected(b -> b.jobTimeout(Duration.ZERO), "jobTimeout");
     rejected(b -> b.heartbeatTimeout(Duration.ZERO), "heartbeatTimeout");
     rejected(b -> b.reapInterval(Duration.ofMillis(5)), "reapInterval", "10 ms");
+    rejected(b -> b.reapGrace(Duration.ofSeconds(-1)), "reapGrace", "PT-1S");
+    rejected(b -> b.unleasedGrace(Duration.ofSeconds(-1)), "unleasedGrace", "PT-1S");
     rejected(b -> b.prefetch(-1), "prefetch", "was -1");
     rejected(b -> b.prefetch(1001), "prefetch", "was 1001");
     rejected(b -> b.eventBufferCapacity(0), "eventBufferCapacity", "was 0");

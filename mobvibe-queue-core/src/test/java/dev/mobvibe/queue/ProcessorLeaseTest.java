@@ -135,6 +135,7 @@ class ProcessorLeaseTest {
                     (j, ctx) ->
                         runsOnB.computeIfAbsent(j.id(), k -> new AtomicInteger()).incrementAndGet())
                 .reapInterval(Duration.ofMillis(50))
+                .reapGrace(Duration.ZERO) // A's lease is short; B reaps it as soon as it lapses
                 .pollInterval(Duration.ofMillis(50))
                 .workerId(workerB)
                 .listener(onB)
@@ -213,6 +214,7 @@ class ProcessorLeaseTest {
         JobProcessor b =
             JobProcessor.builder(queue, (j, ctx) -> {})
                 .reapInterval(Duration.ofMillis(50))
+                .reapGrace(Duration.ZERO)
                 .pollInterval(Duration.ofMillis(50))
                 .workerId("taker-" + shortId())
                 .build()) {

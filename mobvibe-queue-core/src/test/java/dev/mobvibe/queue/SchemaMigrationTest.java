@@ -258,6 +258,7 @@ class SchemaMigrationTest {
             "jobsExtendLeases",
             "jobsReapExpired",
             "jobsReleaseLeased",
+            "jobsReleaseStranded",
             "jobsStats",
             "jobsListRecent",
             "jobsPruneFinished");

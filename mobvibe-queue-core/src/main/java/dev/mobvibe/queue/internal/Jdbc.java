@@ -6,6 +6,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
@@ -63,14 +64,29 @@ public final class Jdbc {
   }
 
   private final DataSource dataSource;
+  private final int statementTimeoutSeconds;
+
+  /**
+   * Creates a helper over a data source whose statements have no time limit of their own.
+   *
+   * @param dataSource where connections come from
+   */
+  public Jdbc(DataSource dataSource) {
+    this(dataSource, Duration.ZERO);
+  }
 
   /**
    * Creates a helper over a data source.
    *
    * @param dataSource where connections come from
+   * @param statementTimeout how long one statement of this helper may run before the driver cancels
+   *     it (rounded up to whole seconds); zero for no limit
    */
-  public Jdbc(DataSource dataSource) {
+  public Jdbc(DataSource dataSource, Duration statementTimeout) {
     this.dataSource = dataSource;
+    long millis = statementTimeout.toMillis();
+    this.statementTimeoutSeconds =
+        millis <= 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, (millis + 999) / 1000);
   }
 
   /**
@@ -176,6 +192,49 @@ public final class Jdbc {
   }
 
   /**
+   * Runs a query on the given connection under this helper's statement timeout and maps every row.
+   *
+   * @param c the connection; not closed
+   * @param sql the statement
+   * @param binder binds parameters
+   * @param mapper maps rows
+   * @param <T> the row type
+   * @return the rows
+   * @throws SQLException from JDBC; a statement cancelled by the timeout has SQLState 57014
+   */
+  public <T> List<T> queryOn(Connection c, String sql, Binder binder, RowMapper<T> mapper)
+      throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setQueryTimeout(statementTimeoutSeconds);
+      binder.bind(ps);
+      try (ResultSet rs = ps.executeQuery()) {
+        List<T> rows = new ArrayList<>();
+        while (rs.next()) {
+          rows.add(mapper.map(rs));
+        }
+        return rows;
+      }
+    }
+  }
+
+  /**
+   * Runs an update on the given connection under this helper's statement timeout.
+   *
+   * @param c the connection; not closed
+   * @param sql the statement
+   * @param binder binds parameters
+   * @return the update count
+   * @throws SQLException from JDBC; a statement cancelled by the timeout has SQLState 57014
+   */
+  public int updateOn(Connection c, String sql, Binder binder) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setQueryTimeout(statementTimeoutSeconds);
+      binder.bind(ps);
+      return ps.executeUpdate();
+    }
+  }
+
+  /**
    * Runs a query on a pooled connection.
    *
    * @param what a short description for error messages
@@ -186,7 +245,7 @@ public final class Jdbc {
    * @return the rows
    */
   public <T> List<T> query(String what, String sql, Binder binder, RowMapper<T> mapper) {
-    return withConnection(what, c -> query(c, sql, binder, mapper));
+    return withConnection(what, c -> queryOn(c, sql, binder, mapper));
   }
 
   /**
@@ -198,7 +257,7 @@ public final class Jdbc {
    * @return the update count
    */
   public int update(String what, String sql, Binder binder) {
-    return withConnection(what, c -> update(c, sql, binder));
+    return withConnection(what, c -> updateOn(c, sql, binder));
   }
 
   /**

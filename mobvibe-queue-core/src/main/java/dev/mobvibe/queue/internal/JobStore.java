@@ -155,7 +155,7 @@ public final class JobStore {
       keys[i] = job.idempotencyKey();
     }
     List<Job> inserted =
-        Jdbc.query(
+        jdbc.queryOn(
             c,
             sql.jobsInsertBatch,
             ps -> {
@@ -209,7 +209,7 @@ public final class JobStore {
     if (keys.isEmpty()) {
       return List.of();
     }
-    return Jdbc.query(
+    return jdbc.queryOn(
         c,
         sql.jobsSelectByIdempotencyKeys,
         ps -> ps.setArray(1, c.createArrayOf("text", keys.toArray())),
@@ -280,6 +280,21 @@ public final class JobStore {
   public record ClaimResult(List<Job> jobs, int reapedToPending, int reapedToFailed) {}
 
   /**
+   * What a reap takes.
+   *
+   * @param limit how many expired jobs one statement reaps at most
+   * @param grace how long a lease must have been expired
+   * @param unleasedGrace how long ago a job without a lease (claimed by a seed-era worker) must
+   *     have started
+   */
+  public record Reaping(int limit, Duration grace, Duration unleasedGrace) {
+    /** Every expired lease and every unleased row at once, up to {@code limit}. */
+    public static Reaping immediate(int limit) {
+      return new Reaping(limit, Duration.ZERO, Duration.ZERO);
+    }
+  }
+
+  /**
    * Reaps expired leases and claims due jobs in one statement.
    *
    * @param owner the lease owner
@@ -292,12 +307,11 @@ public final class JobStore {
    */
   public ClaimResult claimAndReap(
       String owner, int limit, Duration lease, boolean trackSessions, int reapLimit) {
-    return claimAndReap(owner, limit, lease, tracking(trackSessions), reapLimit);
+    return claimAndReap(owner, limit, lease, tracking(trackSessions), Reaping.immediate(reapLimit));
   }
 
   /**
-   * Reaps expired leases and claims due jobs in one statement. A reaped job that is out of attempts
-   * fails its session, with its event, whatever {@code sessions} says.
+   * Reaps every expired lease, with no grace, and claims due jobs in one statement.
    *
    * @param owner the lease owner
    * @param limit how many jobs at most; 0 only reaps
@@ -308,6 +322,22 @@ public final class JobStore {
    */
   public ClaimResult claimAndReap(
       String owner, int limit, Duration lease, SessionTracking sessions, int reapLimit) {
+    return claimAndReap(owner, limit, lease, sessions, Reaping.immediate(reapLimit));
+  }
+
+  /**
+   * Reaps expired leases and claims due jobs in one statement. A reaped job that is out of attempts
+   * fails its session, with its event, whatever {@code sessions} says.
+   *
+   * @param owner the lease owner
+   * @param limit how many jobs at most; 0 only reaps
+   * @param lease how long the lease lasts
+   * @param sessions what the claim writes to the claimed jobs' sessions
+   * @param reaping what counts as expired, and how many to reap at most
+   * @return the claimed jobs and the reaped counts
+   */
+  public ClaimResult claimAndReap(
+      String owner, int limit, Duration lease, SessionTracking sessions, Reaping reaping) {
     String statement =
         switch (sessions) {
           case OFF -> sql.jobsClaimAndReapBatchJobsOnly;
@@ -320,10 +350,12 @@ public final class JobStore {
         "claim jobs",
         statement,
         ps -> {
-          ps.setInt(1, reapLimit);
-          ps.setInt(2, limit);
-          ps.setString(3, owner);
-          ps.setDouble(4, seconds(lease));
+          ps.setDouble(1, seconds(reaping.grace()));
+          ps.setDouble(2, seconds(reaping.unleasedGrace()));
+          ps.setInt(3, reaping.limit());
+          ps.setInt(4, limit);
+          ps.setString(5, owner);
+          ps.setDouble(6, seconds(lease));
         },
         rs -> {
           if (rs.getObject("id") == null) {
@@ -455,6 +487,29 @@ public final class JobStore {
     return leasedBatch("release jobs", sql.jobsReleaseLeased, owner, ids, retryCounts);
   }
 
+  /**
+   * Returns to pending, without spending an attempt, every job leased to {@code owner} except the
+   * ones it still holds.
+   *
+   * @param owner the lease owner: one worker
+   * @param held the jobs the owner still holds, left alone
+   * @return the ids released
+   */
+  public Set<UUID> releaseStranded(String owner, Collection<UUID> held) {
+    return new HashSet<>(
+        jdbc.withConnection(
+            "release stranded jobs",
+            c ->
+                jdbc.queryOn(
+                    c,
+                    sql.jobsReleaseStranded,
+                    ps -> {
+                      ps.setString(1, owner);
+                      ps.setArray(2, c.createArrayOf("uuid", held.toArray()));
+                    },
+                    rs -> rs.getObject("id", UUID.class))));
+  }
+
   private Set<UUID> leasedBatch(
       String what, String statement, String owner, List<UUID> ids, List<Integer> retryCounts) {
     if (ids.isEmpty()) {
@@ -464,7 +519,7 @@ public final class JobStore {
         jdbc.withConnection(
             what,
             c ->
-                Jdbc.query(
+                jdbc.queryOn(
                     c,
                     statement,
                     ps -> {
@@ -493,7 +548,7 @@ public final class JobStore {
         jdbc.withConnection(
             "extend leases",
             c ->
-                Jdbc.query(
+                jdbc.queryOn(
                     c,
                     sql.jobsExtendLeases,
                     ps -> {
@@ -545,7 +600,7 @@ public final class JobStore {
     return jdbc.withConnection(
         "fail job " + id,
         c ->
-            Jdbc.query(
+            jdbc.queryOn(
                     c,
                     sql.jobsFail,
                     ps -> {
@@ -577,10 +632,24 @@ public final class JobStore {
    * @return the jobs reaped
    */
   public List<Reaped> reapExpired(int limit) {
+    return reapExpired(Reaping.immediate(limit));
+  }
+
+  /**
+   * Returns expired processing jobs to pending (or the dead letter), counting the attempt.
+   *
+   * @param reaping what counts as expired, and how many to reap at most
+   * @return the jobs reaped
+   */
+  public List<Reaped> reapExpired(Reaping reaping) {
     return jdbc.query(
         "reap expired leases",
         sql.jobsReapExpired,
-        ps -> ps.setInt(1, limit),
+        ps -> {
+          ps.setDouble(1, seconds(reaping.grace()));
+          ps.setDouble(2, seconds(reaping.unleasedGrace()));
+          ps.setInt(3, reaping.limit());
+        },
         rs -> new Reaped(rs.getObject("id", UUID.class), JobStatus.fromDb(rs.getString("status"))));
   }
 
@@ -672,7 +741,7 @@ public final class JobStore {
         "append session events",
         c -> {
           Array sessionArray = c.createArrayOf("uuid", sessions);
-          return Jdbc.update(
+          return jdbc.updateOn(
               c,
               sql.sessionEventsInsertBatch,
               ps -> {

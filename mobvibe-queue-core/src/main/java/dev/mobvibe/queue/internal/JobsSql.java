@@ -129,16 +129,22 @@ public final class JobsSql {
       )""";
 
   /**
-   * The reaper's job steps: {@code expired} locks up to N processing jobs whose lease expired (or
-   * that never had one), skipping rows other transactions hold; {@code reaped} counts the attempt
-   * as failed, back to pending while attempts remain, else failed (dead letter), and returns id,
-   * session_id, status and error_message. Parameter: limit.
+   * The reaper's job steps: {@code expired} locks up to N processing jobs whose lease has been
+   * expired for longer than the grace (so a lease that lapsed while its owner could not reach the
+   * database is renewed before anyone reaps it), or that never had a lease and started longer ago
+   * than the unleased grace (rows claimed by a seed-era worker, which may still be running them),
+   * skipping rows other transactions hold; {@code reaped} counts the attempt as failed, back to
+   * pending while attempts remain, else failed (dead letter), and returns id, session_id, status
+   * and error_message. Parameters: grace seconds (float8), unleased grace seconds (float8), limit.
    */
   private static final String REAP_JOB_STEPS =
       """
       expired AS (
         SELECT id FROM {s}.coding_jobs
-         WHERE status = 'processing' AND (lease_expires_at IS NULL OR lease_expires_at < now())
+         WHERE status = 'processing'
+           AND (lease_expires_at < now() - make_interval(secs => ?)
+                OR (lease_expires_at IS NULL
+                    AND coalesce(started_at, updated_at) < now() - make_interval(secs => ?)))
          ORDER BY lease_expires_at NULLS FIRST
          LIMIT ?
          FOR UPDATE SKIP LOCKED
@@ -346,10 +352,11 @@ public final class JobsSql {
 
   /**
    * {@link #jobsReapExpired} and {@link #jobsClaimBatch} in one statement, so reaping costs no
-   * round trip of its own. Parameters: reap limit, claim limit (0 to only reap), lease owner, lease
-   * seconds. Result: the claimed rows ({@link #JOB_COLUMNS}, in no particular order) with {@code
-   * reaped_pending} and {@code reaped_failed} null, plus one row whose {@code id} is null carrying
-   * the reaped counts (back to pending, dead-lettered) in those two columns.
+   * round trip of its own. Parameters: reap grace seconds, unleased grace seconds, reap limit,
+   * claim limit (0 to only reap), lease owner, lease seconds. Result: the claimed rows ({@link
+   * #JOB_COLUMNS}, in no particular order) with {@code reaped_pending} and {@code reaped_failed}
+   * null, plus one row whose {@code id} is null carrying the reaped counts (back to pending,
+   * dead-lettered) in those two columns.
    */
   final String jobsClaimAndReapBatch;
 
@@ -423,8 +430,9 @@ public final class JobsSql {
   final String jobsLeasesHeld;
 
   /**
-   * Returns processing jobs whose lease expired (or that never had one), counting the attempt as
-   * failed. Parameters: limit. Result: {@code id}, {@code status} (the new one).
+   * Returns processing jobs whose lease expired longer than the grace ago (or that never had one
+   * and started longer than the unleased grace ago), counting the attempt as failed. Parameters:
+   * grace seconds, unleased grace seconds, limit. Result: {@code id}, {@code status} (the new one).
    */
   final String jobsReapExpired;
 
@@ -433,6 +441,14 @@ public final class JobsSql {
    * (uuid[]), retry counts (int[]), owner. Result: {@code id} of each released job.
    */
   final String jobsReleaseLeased;
+
+  /**
+   * Returns to pending, without spending an attempt, every job leased to this owner that the owner
+   * does not hold: jobs of a claim whose reply never arrived, or claimed jobs that were still in
+   * flight when a stop gave up waiting. The owner is one worker, so no other process can be running
+   * them. Parameters: owner, ids still held (uuid[]). Result: {@code id} of each released job.
+   */
+  final String jobsReleaseStranded;
 
   /** Statistics in one scan. No parameters. Result: one row, labels as in the statement. */
   final String jobsStats;
@@ -715,6 +731,16 @@ public final class JobsSql {
                SET status = 'pending', started_at = NULL, updated_at = now(), lease_owner = NULL,
                    lease_expires_at = NULL
               FROM {leased}
+            RETURNING j.id
+            """);
+    jobsReleaseStranded =
+        sql(
+            """
+            UPDATE {s}.coding_jobs j
+               SET status = 'pending', started_at = NULL, updated_at = now(), lease_owner = NULL,
+                   lease_expires_at = NULL
+             WHERE j.status = 'processing' AND j.lease_owner = ?
+               AND NOT (j.id = ANY(?::uuid[]))
             RETURNING j.id
             """);
     jobsStats =

@@ -54,40 +54,50 @@ public final class QueueSchema {
     return jdbc.inTransaction(
         "migrate schema " + schema,
         c -> {
-          try (Statement st = c.createStatement()) {
-            st.execute(
-                "SELECT pg_advisory_xact_lock(hashtext('mobvibe_queue_migrate:" + schema + "'))");
-            st.execute("CREATE SCHEMA IF NOT EXISTS " + schema);
-            st.execute(
-                "CREATE TABLE IF NOT EXISTS "
-                    + schema
-                    + ".mobvibe_queue_migrations (version int PRIMARY KEY,"
-                    + " description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
+          // A migration may build an index on a large table: no socket timeout of the pool's
+          // applies while it runs (restored before the connection goes back to the pool).
+          int networkTimeout = c.getNetworkTimeout();
+          c.setNetworkTimeout(Runnable::run, 0);
+          try {
+            return migrate(c);
+          } finally {
+            c.setNetworkTimeout(Runnable::run, networkTimeout);
           }
-          int from = currentVersion(c);
-          List<Integer> applied = new ArrayList<>();
-          for (Migration m : MIGRATIONS) {
-            if (m.version() <= from) {
-              continue;
-            }
-            try (Statement st = c.createStatement()) {
-              st.execute(load(m.resource()).replace("{schema}", schema));
-            }
-            Jdbc.update(
-                c,
-                "INSERT INTO "
-                    + schema
-                    + ".mobvibe_queue_migrations (version, description) VALUES (?, ?)",
-                ps -> {
-                  ps.setInt(1, m.version());
-                  ps.setString(2, m.description());
-                });
-            applied.add(m.version());
-            log.info(
-                "applied migration {} ({}) to schema {}", m.version(), m.description(), schema);
-          }
-          return new MigrationReport(schema, from, Math.max(from, LATEST_VERSION), applied);
         });
+  }
+
+  private MigrationReport migrate(Connection c) throws SQLException {
+    try (Statement st = c.createStatement()) {
+      st.execute("SELECT pg_advisory_xact_lock(hashtext('mobvibe_queue_migrate:" + schema + "'))");
+      st.execute("CREATE SCHEMA IF NOT EXISTS " + schema);
+      st.execute(
+          "CREATE TABLE IF NOT EXISTS "
+              + schema
+              + ".mobvibe_queue_migrations (version int PRIMARY KEY,"
+              + " description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
+    }
+    int from = currentVersion(c);
+    List<Integer> applied = new ArrayList<>();
+    for (Migration m : MIGRATIONS) {
+      if (m.version() <= from) {
+        continue;
+      }
+      try (Statement st = c.createStatement()) {
+        st.execute(load(m.resource()).replace("{schema}", schema));
+      }
+      Jdbc.update(
+          c,
+          "INSERT INTO "
+              + schema
+              + ".mobvibe_queue_migrations (version, description) VALUES (?, ?)",
+          ps -> {
+            ps.setInt(1, m.version());
+            ps.setString(2, m.description());
+          });
+      applied.add(m.version());
+      log.info("applied migration {} ({}) to schema {}", m.version(), m.description(), schema);
+    }
+    return new MigrationReport(schema, from, Math.max(from, LATEST_VERSION), applied);
   }
 
   /**

@@ -66,9 +66,18 @@ class BatchPlanTest {
             sql.jobsClaimAndReapBatchWithoutEvents,
             sql.jobsClaimAndReapBatchJobsOnly)) {
       try (Connection c = db.connect()) {
-        JsonNode plan = explain(c, statement, 100, BATCH, OWNER, 60.0);
+        JsonNode plan = explain(c, statement, 60.0, 1800.0, 100, BATCH, OWNER, 60.0);
         assertThat(sequentialScans(plan)).as(statement).isEmpty();
       }
+    }
+  }
+
+  @Test
+  void releasingStrandedJobsUsesIndexesOnly() throws Exception {
+    try (Connection c = db.connect()) {
+      JsonNode plan =
+          explain(c, sql.jobsReleaseStranded, OWNER, c.createArrayOf("uuid", new Object[0]));
+      assertThat(sequentialScans(plan)).isEmpty();
     }
   }
 

@@ -297,6 +297,8 @@ public final class PgNotifier implements JobNotifier {
       DatabaseUrl database = DatabaseUrl.parse(jdbcUrl).withCredentials(username, password);
       Properties props = database.connectionProperties();
       props.setProperty("ApplicationName", applicationName);
+      // The connection mostly waits: keepalive lets the kernel notice a peer that vanished too.
+      props.setProperty("tcpKeepAlive", "true");
       String url = database.jdbcUrl();
       String target = DatabaseUrl.redact(url);
       ConnectionFactory factory = () -> DriverManager.getConnection(url, props);

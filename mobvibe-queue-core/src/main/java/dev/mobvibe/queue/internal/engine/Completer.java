@@ -12,6 +12,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -46,7 +47,10 @@ final class Completer {
   private final Consumer<Duration> retryScheduled;
   private final LinkedBlockingQueue<Outcome> queue = new LinkedBlockingQueue<>();
   private final Thread thread;
+  // Jobs whose success or failure is queued or being written: still this worker's business.
+  private final Set<UUID> unrecorded = ConcurrentHashMap.newKeySet();
   private volatile boolean running = true;
+  private volatile long flushDeadlineNanos;
 
   /**
    * @param settings the worker id, session tracking and retry policy
@@ -72,7 +76,15 @@ final class Completer {
   }
 
   void submit(Outcome outcome) {
+    if (!(outcome instanceof Release)) {
+      unrecorded.add(outcome.job().job.id());
+    }
     queue.add(outcome);
+  }
+
+  /** The jobs whose success or failure is not recorded yet (releases not included). */
+  Set<UUID> unrecorded() {
+    return unrecorded;
   }
 
   int backlog() {
@@ -99,12 +111,16 @@ final class Completer {
         Thread.currentThread().interrupt();
         break;
       } catch (RuntimeException e) {
-        if (!running) {
+        if (!running && System.nanoTime() - flushDeadlineNanos >= 0) {
           log.warn(
-              "cannot record {} outcomes at shutdown; their jobs return after their lease: {}",
-              batch.size(),
+              "cannot record {} outcomes before the shutdown deadline; their jobs return after"
+                  + " their lease: {}",
+              batch.size() + queue.size(),
               e.getMessage());
+          batch.forEach(o -> unrecorded.remove(o.job().job.id()));
           batch.clear();
+          queue.forEach(o -> unrecorded.remove(o.job().job.id()));
+          queue.clear();
           continue;
         }
         log.warn("cannot record {} outcomes, retrying: {}", batch.size(), e.getMessage());
@@ -166,6 +182,9 @@ final class Completer {
         done.addAll(releases);
       }
     } finally {
+      for (Outcome o : done) {
+        unrecorded.remove(o.job().job.id());
+      }
       // On a partial failure keep only what was not recorded, so a retry writes nothing twice.
       if (done.size() == batch.size()) {
         batch.clear();
@@ -221,6 +240,8 @@ final class Completer {
 
   /** Records everything queued, then stops. */
   void stopAndFlush(long timeoutMillis) {
+    // Keep retrying a failing write until shortly before the caller stops waiting.
+    flushDeadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis * 9 / 10);
     running = false;
     try {
       thread.join(timeoutMillis);

@@ -8,7 +8,11 @@ import dev.mobvibe.queue.Subscription;
 import dev.mobvibe.queue.internal.JobStore;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -26,6 +30,7 @@ public final class Engine {
   private static final Logger log = LoggerFactory.getLogger(Engine.class);
 
   private final EngineSettings settings;
+  private final JobStore store;
   private final Slots slots;
   private final Producer producer;
   private final Completer completer;
@@ -65,7 +70,8 @@ public final class Engine {
     this.timeouts = new TimeoutWatcher(settings, slots, completer, fanout, ticker);
     this.handlers =
         new HandlerSlots(settings, handler, slots, completer, timeouts, events, fanout, ticker);
-    this.producer = new Producer(settings, store, slots, fanout, ticker, handlers);
+    this.producer = new Producer(settings, store, slots, fanout, ticker, handlers, this::stillMine);
+    this.store = store;
     this.leaseKeeper = new LeaseKeeper(settings, store, slots, fanout, ticker);
     slots.onFreed(producer::slotFreed);
   }
@@ -123,8 +129,45 @@ public final class Engine {
     }
     timeouts.stop();
     completer.stopAndFlush(Math.max(5_000, remainingMillis(deadline)));
+    // A claim still in flight when the producer was given up on may lease jobs after all: wait
+    // for it (its statement ends within the socket timeout), then hand back whatever is leased to
+    // this worker and neither held by a handler nor waiting in the completer.
+    join(producerThread, Math.max(1_000, remainingMillis(deadline)));
+    if (producerThread.isAlive()) {
+      log.warn(
+          "worker {}: a claim is still running; jobs it leases return after their lease",
+          settings.workerId());
+    }
+    sweepStranded();
     events.stopAndFlush(5_000);
     leaseKeeper.stop();
+  }
+
+  /** The jobs this worker is still responsible for: held, or with an outcome not yet written. */
+  private Collection<UUID> stillMine() {
+    Set<UUID> mine = new HashSet<>(completer.unrecorded());
+    for (RunningJob rj : slots.held()) {
+      mine.add(rj.job.id());
+    }
+    return mine;
+  }
+
+  private void sweepStranded() {
+    try {
+      Set<UUID> released = store.releaseStranded(settings.workerId(), stillMine());
+      if (!released.isEmpty()) {
+        log.info(
+            "worker {}: handed back {} claimed jobs that never started",
+            settings.workerId(),
+            released.size());
+      }
+    } catch (RuntimeException e) {
+      log.warn(
+          "worker {}: cannot hand back claimed jobs that never started; they return after their"
+              + " lease: {}",
+          settings.workerId(),
+          e.getMessage());
+    }
   }
 
   /**

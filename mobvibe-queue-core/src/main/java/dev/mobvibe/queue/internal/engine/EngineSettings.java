@@ -23,6 +23,8 @@ import java.util.concurrent.ThreadFactory;
  * @param reapInterval how often a claim also reaps expired leases, or {@code null} for the default
  * @param reapGrace how long a lease stays expired before it is reaped, or {@code null} for the
  *     lease duration
+ * @param unleasedGrace how long a processing job without a lease (claimed by a seed-era worker) may
+ *     run before it is reaped, or {@code null} for {@link #DEFAULT_UNLEASED_GRACE}
  * @param retryPolicy the backoff between attempts
  * @param sessionTracking what claims and successes write to the jobs' sessions
  * @param eventBufferCapacity session events that may wait to be written
@@ -40,10 +42,14 @@ public record EngineSettings(
     Duration shutdownTimeout,
     Duration reapInterval,
     Duration reapGrace,
+    Duration unleasedGrace,
     RetryPolicy retryPolicy,
     SessionTracking sessionTracking,
     int eventBufferCapacity,
     ThreadFactory handlerThreads) {
+
+  /** How long an unleased processing job may run before it is reaped unless set: 30 minutes. */
+  public static final Duration DEFAULT_UNLEASED_GRACE = Duration.ofMinutes(30);
 
   /**
    * Checks every setting, naming the first that is wrong, and fills in the default reap interval
@@ -83,6 +89,12 @@ public record EngineSettings(
       reapGrace = leaseDuration;
     } else if (reapGrace.isNegative()) {
       throw new IllegalArgumentException("reapGrace must be zero or positive, was " + reapGrace);
+    }
+    if (unleasedGrace == null) {
+      unleasedGrace = DEFAULT_UNLEASED_GRACE;
+    } else if (unleasedGrace.isNegative()) {
+      throw new IllegalArgumentException(
+          "unleasedGrace must be zero or positive, was " + unleasedGrace);
     }
     if (!workerId.matches("[A-Za-z0-9._:-]{1,100}")) {
       throw new IllegalArgumentException(

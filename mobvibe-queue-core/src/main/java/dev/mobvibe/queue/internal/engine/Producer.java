@@ -5,11 +5,15 @@ import dev.mobvibe.queue.JobProcessor;
 import dev.mobvibe.queue.internal.JobStore;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,6 +51,9 @@ final class Producer implements Runnable {
   private final Listeners listeners;
   private final Ticker ticker;
   private final Dispatcher dispatcher;
+  private final Supplier<Collection<UUID>> held;
+  private final JobStore.Reaping reaping;
+  private boolean sweepDue; // a claim failed: its reply, not its commit, may have been lost
   private final long pollNanos;
   private final long reapNanos;
   private final ReentrantLock lock = new ReentrantLock();
@@ -71,6 +78,8 @@ final class Producer implements Runnable {
    * @param listeners told of claims and reaps
    * @param ticker the engine's time
    * @param dispatcher where claimed jobs go
+   * @param held the jobs this worker holds or has outcomes for that are not recorded yet: after a
+   *     failed claim, every other job leased to this worker is stranded and handed back
    */
   Producer(
       EngineSettings settings,
@@ -78,13 +87,16 @@ final class Producer implements Runnable {
       Slots slots,
       Listeners listeners,
       Ticker ticker,
-      Dispatcher dispatcher) {
+      Dispatcher dispatcher,
+      Supplier<Collection<UUID>> held) {
     this.settings = settings;
     this.store = store;
     this.slots = slots;
     this.listeners = listeners;
     this.ticker = ticker;
     this.dispatcher = dispatcher;
+    this.held = held;
+    this.reaping = new JobStore.Reaping(REAP_LIMIT, settings.reapGrace(), settings.unleasedGrace());
     this.pollNanos = settings.pollInterval().toNanos();
     this.reapNanos = settings.reapInterval().toNanos();
     this.nextReap = ticker.nanos(); // reap with the first claim
@@ -244,9 +256,14 @@ final class Producer implements Runnable {
       List<Job> jobs;
       long sent = ticker.nanos();
       try {
+        if (sweepDue) {
+          sweepStranded();
+        }
+        sent = ticker.nanos();
         jobs = claim(free, reapDue);
         errorBackoffNanos = TimeUnit.MILLISECONDS.toNanos(100);
       } catch (RuntimeException e) {
+        sweepDue = true;
         log.warn(
             "claim failed, retrying in {} ms: {}", errorBackoffNanos / 1_000_000, e.getMessage());
         nextPoll = ticker.nanos() + Math.min(errorBackoffNanos, pollNanos);
@@ -276,6 +293,21 @@ final class Producer implements Runnable {
     }
   }
 
+  /**
+   * Hands back the jobs a failed claim may have leased to this worker after all (its commit
+   * happened, its reply was lost), before claiming again. They never reached a handler, so no
+   * attempt is spent.
+   */
+  private void sweepStranded() {
+    Set<UUID> released = store.releaseStranded(settings.workerId(), held.get());
+    sweepDue = false;
+    if (!released.isEmpty()) {
+      log.warn(
+          "handed back {} jobs leased to this worker by a claim whose reply was lost",
+          released.size());
+    }
+  }
+
   private List<Job> claim(int free, boolean reapDue) {
     if (!reapDue) {
       return store.claim(
@@ -287,7 +319,7 @@ final class Producer implements Runnable {
             free,
             settings.leaseDuration(),
             settings.sessionTracking(),
-            REAP_LIMIT);
+            reaping);
     nextReap = ticker.nanos() + reapNanos;
     reaped(result);
     return result.jobs();

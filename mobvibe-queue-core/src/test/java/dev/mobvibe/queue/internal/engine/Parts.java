@@ -32,6 +32,7 @@ final class Parts {
         Duration.ofSeconds(5),
         null,
         null,
+        null,
         RetryPolicy.fixed(Duration.ofMillis(250)),
         SessionTracking.STATUS,
         100,

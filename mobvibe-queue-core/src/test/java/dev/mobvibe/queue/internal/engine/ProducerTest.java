@@ -11,6 +11,8 @@ import dev.mobvibe.queue.internal.JobStore;
 import dev.mobvibe.queue.testing.TestDatabase;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -42,7 +44,8 @@ class ProducerTest {
   private static final Producer.Dispatcher NOWHERE = (job, sent, claimed) -> {};
 
   private Producer producer(EngineSettings settings, Slots slots, Ticker ticker) {
-    return new Producer(settings, store, slots, new Listeners(List.of()), ticker, NOWHERE);
+    return new Producer(
+        settings, store, slots, new Listeners(List.of()), ticker, NOWHERE, List::of);
   }
 
   private static EngineSettings auto() {
@@ -134,7 +137,8 @@ class ProducerTest {
             slots,
             new Listeners(List.of()),
             Ticker.SYSTEM,
-            (job, sent, claimed) -> dispatched.add(job));
+            (job, sent, claimed) -> dispatched.add(job),
+            List::of);
     Thread thread = new Thread(p, "producer-under-test");
     thread.start();
     try {
@@ -153,5 +157,91 @@ class ProducerTest {
       thread.join(5_000);
     }
     assertThat(thread.isAlive()).isFalse();
+  }
+
+  @Test
+  void jobsOfAClaimWhoseReplyWasLostAreHandedBackBeforeTheNextClaim() throws Exception {
+    FaultyDataSource faults = new FaultyDataSource(db.dataSource());
+    JobStore flaky = new JobStore(new Jdbc(faults), "public");
+    EngineSettings settings =
+        Parts.settings(
+            "lost-reply-" + UUID.randomUUID().toString().substring(0, 8),
+            Duration.ofMinutes(1),
+            null,
+            null,
+            false,
+            0);
+    List<Job> jobs = queue.enqueueAll(List.of(NewJob.of("a"), NewJob.of("b"), NewJob.of("c")));
+    List<Job> dispatched = new CopyOnWriteArrayList<>();
+    Slots slots = new Slots(10);
+    Producer p =
+        new Producer(
+            settings,
+            flaky,
+            slots,
+            new Listeners(List.of()),
+            Ticker.SYSTEM,
+            (job, sent, claimed) -> dispatched.add(job),
+            List::of);
+    faults.loseReplyOfNext("FOR UPDATE SKIP LOCKED", 1); // the first claim commits, unheard
+    Thread thread = new Thread(p, "producer-under-test");
+    thread.start();
+    try {
+      await().atMost(Duration.ofSeconds(10)).until(() -> dispatched.size() == 3);
+    } finally {
+      p.stop();
+      thread.join(5_000);
+    }
+    assertThat(faults.failed()).isEqualTo(1);
+    assertThat(dispatched)
+        .extracting(Job::id)
+        .containsExactlyInAnyOrderElementsOf(jobs.stream().map(Job::id).toList());
+    // Claimed twice, but handed back in between without spending an attempt.
+    assertThat(dispatched).allSatisfy(j -> assertThat(j.retryCount()).isZero());
+    assertThat(
+            db.queryLong(
+                "SELECT count(*) FROM coding_jobs WHERE lease_owner = '"
+                    + settings.workerId()
+                    + "' AND status = 'processing' AND retry_count = 0"))
+        .isEqualTo(3);
+  }
+
+  @Test
+  void theSweepLeavesJobsTheWorkerStillHolds() throws Exception {
+    FaultyDataSource faults = new FaultyDataSource(db.dataSource());
+    JobStore flaky = new JobStore(new Jdbc(faults), "public");
+    EngineSettings settings =
+        Parts.settings(
+            "holder-" + UUID.randomUUID().toString().substring(0, 8),
+            Duration.ofMinutes(1),
+            null,
+            null,
+            false,
+            0);
+    Job held = queue.enqueue(NewJob.of("running here"));
+    assertThat(flaky.claim(settings.workerId(), 1, settings.leaseDuration(), false)).hasSize(1);
+    queue.enqueue(NewJob.of("new"));
+    List<Job> dispatched = new CopyOnWriteArrayList<>();
+    Producer p =
+        new Producer(
+            settings,
+            flaky,
+            new Slots(10),
+            new Listeners(List.of()),
+            Ticker.SYSTEM,
+            (job, sent, claimed) -> dispatched.add(job),
+            () -> Set.of(held.id()));
+    faults.failNext("FOR UPDATE SKIP LOCKED", 1); // a failed claim: sweep before the next
+    Thread thread = new Thread(p, "producer-under-test");
+    thread.start();
+    try {
+      await().atMost(Duration.ofSeconds(10)).until(() -> dispatched.size() == 1);
+    } finally {
+      p.stop();
+      thread.join(5_000);
+    }
+    assertThat(dispatched.get(0).id()).isNotEqualTo(held.id());
+    assertThat(db.queryString("SELECT lease_owner FROM coding_jobs WHERE id = '" + held.id() + "'"))
+        .isEqualTo(settings.workerId());
   }
 }
