@@ -2,15 +2,10 @@ package dev.mobvibe.queue;
 
 import dev.mobvibe.queue.internal.engine.Engine;
 import dev.mobvibe.queue.internal.engine.EngineSettings;
-import dev.mobvibe.queue.internal.engine.HandlerThreads;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
-import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +34,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Session lifecycle: when a job is claimed its session becomes {@code active}, on success {@code
  * completed}, on dead letter {@code failed} with a {@code state_changed} session event; see {@link
- * Builder#sessionTracking} for events on the first two and for turning them off.
+ * JobProcessorBuilder#sessionTracking} for events on the first two and for turning them off.
  *
  * <p>Lifecycle: {@link #start()} once; {@link #stop()} (or {@link #close()}) stops claiming, waits
  * for running jobs up to the shutdown timeout, then cancels and interrupts them, returns jobs that
@@ -93,8 +88,7 @@ public final class JobProcessor implements AutoCloseable {
   private final Object lifecycle = new Object();
   private volatile State state = State.NEW;
 
-  private JobProcessor(
-      JobQueue queue, EngineSettings settings, Engine engine, JobNotifier notifier) {
+  JobProcessor(JobQueue queue, EngineSettings settings, Engine engine, JobNotifier notifier) {
     this.queue = queue;
     this.settings = settings;
     this.engine = engine;
@@ -108,8 +102,8 @@ public final class JobProcessor implements AutoCloseable {
    * @param handler the handler that runs each job
    * @return a builder with every default
    */
-  public static Builder builder(JobQueue queue, JobHandler handler) {
-    return new Builder(queue, handler);
+  public static JobProcessorBuilder builder(JobQueue queue, JobHandler handler) {
+    return new JobProcessorBuilder(queue, handler);
   }
 
   /**
@@ -245,340 +239,9 @@ public final class JobProcessor implements AutoCloseable {
   /**
    * Tells whether this JVM offers virtual threads (Java 21 and newer).
    *
-   * @return {@code true} when {@link Builder#virtualThreads(boolean)} can be enabled
+   * @return {@code true} when {@link JobProcessorBuilder#virtualThreads(boolean)} can be enabled
    */
   public static boolean virtualThreadsAvailable() {
     return Runtime.version().feature() >= 21;
-  }
-
-  /** Builds a {@link JobProcessor}; every check happens in {@link #build()}. Not thread-safe. */
-  public static final class Builder {
-    private final JobQueue queue;
-    private final JobHandler handler;
-    private int concurrency = DEFAULT_CONCURRENCY;
-    private Duration pollInterval = JobNotifier.DEFAULT_POLL_INTERVAL;
-    private Duration leaseDuration = DEFAULT_LEASE_DURATION;
-    private Duration jobTimeout = DEFAULT_JOB_TIMEOUT;
-    private Duration heartbeatTimeout;
-    private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
-    private Duration reapInterval;
-    private Duration reapGrace;
-    private Duration unleasedGrace;
-    private RetryPolicy retryPolicy;
-    private JobNotifier notifier;
-    private String workerId;
-    private final List<JobListener> listeners = new ArrayList<>();
-    private ThreadFactory threadFactory;
-    private boolean virtualThreads;
-    private int eventBufferCapacity = DEFAULT_EVENT_BUFFER_CAPACITY;
-    private SessionTracking sessionTracking = DEFAULT_SESSION_TRACKING;
-    private int prefetch;
-    private boolean autoPrefetch = true;
-
-    private Builder(JobQueue queue, JobHandler handler) {
-      this.queue = queue;
-      this.handler = handler;
-    }
-
-    /**
-     * Sets how many jobs run at once (the seed's MAX_CONCURRENT_JOBS). Default {@value
-     * #DEFAULT_CONCURRENCY}.
-     *
-     * @param concurrency 1 to 1,000
-     * @return this builder
-     */
-    public Builder concurrency(int concurrency) {
-      this.concurrency = concurrency;
-      return this;
-    }
-
-    /**
-     * Sets how often the producer claims when nothing wakes it (the seed's POLL_INTERVAL_MS).
-     * Default 10 seconds. The poll is what guarantees progress; a notifier only adds speed.
-     *
-     * @param pollInterval a positive interval
-     * @return this builder
-     */
-    public Builder pollInterval(Duration pollInterval) {
-      this.pollInterval = pollInterval;
-      return this;
-    }
-
-    /**
-     * Sets the lease on claimed jobs, renewed every third of it while the handler runs. A worker
-     * that dies loses its jobs to the reaper once this passes. Default 60 seconds.
-     *
-     * @param leaseDuration at least 100 ms
-     * @return this builder
-     */
-    public Builder leaseDuration(Duration leaseDuration) {
-      this.leaseDuration = leaseDuration;
-      return this;
-    }
-
-    /**
-     * Sets how long one attempt may run before it is cancelled, interrupted and recorded as a
-     * failed attempt. Default 30 minutes.
-     *
-     * @param jobTimeout a positive duration
-     * @return this builder
-     * @throws NullPointerException if {@code jobTimeout} is null; use {@link #noJobTimeout()}
-     */
-    public Builder jobTimeout(Duration jobTimeout) {
-      this.jobTimeout =
-          Objects.requireNonNull(
-              jobTimeout, "jobTimeout must not be null; call noJobTimeout() to remove the limit");
-      return this;
-    }
-
-    /**
-     * Removes the job timeout: attempts may run for ever (their leases are renewed).
-     *
-     * @return this builder
-     */
-    public Builder noJobTimeout() {
-      this.jobTimeout = null;
-      return this;
-    }
-
-    /**
-     * Stops renewing the lease of a job whose handler has not called {@link JobContext#heartbeat()}
-     * (or emitted an event) for this long, so a stalled handler's job is reaped and run elsewhere.
-     * Default: off, leases are renewed while the handler runs.
-     *
-     * @param heartbeatTimeout a positive duration, or {@code null} for off
-     * @return this builder
-     */
-    public Builder heartbeatTimeout(Duration heartbeatTimeout) {
-      this.heartbeatTimeout = heartbeatTimeout;
-      return this;
-    }
-
-    /**
-     * Sets how long {@link #stop()} waits for running jobs before cancelling them (the seed's
-     * SHUTDOWN_TIMEOUT_MS). Default 30 seconds.
-     *
-     * @param shutdownTimeout zero or positive
-     * @return this builder
-     */
-    public Builder shutdownTimeout(Duration shutdownTimeout) {
-      this.shutdownTimeout = shutdownTimeout;
-      return this;
-    }
-
-    /**
-     * Sets how often the reaper looks for expired leases (of any worker). Reaping rides on the
-     * claim statement at the first poll or claim after this interval has passed. Default half the
-     * lease, at least 1 s.
-     *
-     * @param reapInterval at least 10 ms
-     * @return this builder
-     */
-    public Builder reapInterval(Duration reapInterval) {
-      this.reapInterval = reapInterval;
-      return this;
-    }
-
-    /**
-     * Sets how long a lease must have been expired before this worker's reaper takes its job back.
-     * Default: the lease duration. The grace is what keeps a database outage from costing attempts:
-     * while the database is unreachable nobody can renew, and leases lapse; once it answers again,
-     * their owners renew at once (they retry every tenth of the lease, at most a second) and the
-     * grace keeps every reaper away meanwhile. An outage shorter than about the lease plus the
-     * grace costs nothing. A worker that could not renew a lease for the lease plus the grace
-     * settles its job itself, since another worker may reap it from then on: a running handler is
-     * cancelled with {@link CancellationReason#LEASE_LOST}, a job that never started is handed
-     * back. Use the same lease and grace on every worker of a queue. The price is recovery time:
-     * the jobs of a crashed worker run again after the lease plus the grace.
-     *
-     * @param reapGrace zero or positive
-     * @return this builder
-     */
-    public Builder reapGrace(Duration reapGrace) {
-      this.reapGrace = Objects.requireNonNull(reapGrace, "reapGrace must not be null");
-      return this;
-    }
-
-    /**
-     * Sets how long a {@code processing} job without a lease may run before this worker's reaper
-     * takes it back. Such rows were claimed by a worker of the seed's era (before this SDK's
-     * migrations gave {@code claim_next_job()} a lease), which may still be running them during a
-     * rolling upgrade; reaping them at once would run them twice. Measured from the job's {@code
-     * started_at} (or {@code updated_at}). Default 30 minutes.
-     *
-     * @param unleasedGrace zero or positive
-     * @return this builder
-     */
-    public Builder unleasedGrace(Duration unleasedGrace) {
-      this.unleasedGrace = Objects.requireNonNull(unleasedGrace, "unleasedGrace must not be null");
-      return this;
-    }
-
-    /**
-     * Sets the backoff between attempts. Default: the queue's retry policy.
-     *
-     * @param retryPolicy the policy
-     * @return this builder
-     */
-    public Builder retryPolicy(RetryPolicy retryPolicy) {
-      this.retryPolicy = retryPolicy;
-      return this;
-    }
-
-    /**
-     * Sets a notifier that wakes the producer as soon as jobs arrive. Default none: polling only.
-     * The caller keeps ownership and closes it after the processor.
-     *
-     * @param notifier the notifier, or {@code null} for none
-     * @return this builder
-     */
-    public Builder notifier(JobNotifier notifier) {
-      this.notifier = notifier;
-      return this;
-    }
-
-    /**
-     * Sets the worker id, stored as the lease owner of claimed jobs. Default {@code
-     * host-pid-random}. Must be unique among running workers.
-     *
-     * @param workerId 1 to 100 characters: letters, digits, '.', '_', ':' or '-'
-     * @return this builder
-     */
-    public Builder workerId(String workerId) {
-      this.workerId = workerId;
-      return this;
-    }
-
-    /**
-     * Adds a listener for job events (metrics, logs). May be called more than once.
-     *
-     * @param listener the listener
-     * @return this builder
-     */
-    public Builder listener(JobListener listener) {
-      this.listeners.add(Objects.requireNonNull(listener, "listener must not be null"));
-      return this;
-    }
-
-    /**
-     * Sets the factory of handler threads. Default: daemon platform threads named {@code
-     * mobvibe-handler-<worker>-<n>}.
-     *
-     * @param threadFactory the factory
-     * @return this builder
-     */
-    public Builder threadFactory(ThreadFactory threadFactory) {
-      this.threadFactory = threadFactory;
-      return this;
-    }
-
-    /**
-     * Runs handlers on virtual threads (Java 21 and newer). Default off.
-     *
-     * @param virtualThreads whether to use virtual threads
-     * @return this builder
-     */
-    public Builder virtualThreads(boolean virtualThreads) {
-      this.virtualThreads = virtualThreads;
-      return this;
-    }
-
-    /**
-     * Sets how many session events may wait to be written. Default {@value
-     * #DEFAULT_EVENT_BUFFER_CAPACITY}.
-     *
-     * @param capacity 1 to 1,000,000
-     * @return this builder
-     */
-    public Builder eventBufferCapacity(int capacity) {
-      this.eventBufferCapacity = capacity;
-      return this;
-    }
-
-    /**
-     * Sets what the processor writes to each job's coding session. Default {@link
-     * SessionTracking#STATUS}: a claimed job's session becomes {@code active} and, when the job
-     * succeeds, {@code completed}, inside the claim's and the completion's own statements, without
-     * a session event. {@link SessionTracking#STATUS_AND_EVENTS} also appends a {@code
-     * state_changed} event for each of these two transitions (about half again the database work
-     * per job of {@code STATUS} with a no-op handler); {@link SessionTracking#OFF} leaves sessions
-     * alone, for applications that do not use {@code coding_sessions}. In every mode a job that
-     * goes to the dead letter fails its session with its error and a {@code state_changed} event,
-     * as in the seed.
-     *
-     * @param sessionTracking what to write
-     * @return this builder
-     * @throws NullPointerException if {@code sessionTracking} is null
-     */
-    public Builder sessionTracking(SessionTracking sessionTracking) {
-      this.sessionTracking =
-          Objects.requireNonNull(sessionTracking, "sessionTracking must not be null");
-      return this;
-    }
-
-    /**
-     * Lets the producer claim exactly up to this many jobs beyond its free handler slots, held in
-     * memory until a slot frees, instead of the default auto prefetch. Larger claims mean fewer
-     * round trips for short jobs; but a buffered job waits here while another worker might have run
-     * it. Buffered jobs hold leases that the lease keeper renews. {@code 0} turns prefetching off:
-     * the worker claims only for free slots.
-     *
-     * <p>By default (auto) the processor buffers at most what its handlers finish in {@value
-     * #AUTO_PREFETCH_WAIT_MILLIS} ms at their measured rate, up to {@value #MAX_PREFETCH} jobs: a
-     * worker draining short jobs claims hundreds per statement, while a worker running long jobs (a
-     * few per second or fewer) buffers none, so no job waits in memory for a slot.
-     *
-     * @param prefetch 0 to 1,000
-     * @return this builder
-     */
-    public Builder prefetch(int prefetch) {
-      this.prefetch = prefetch;
-      this.autoPrefetch = false;
-      return this;
-    }
-
-    /**
-     * Checks the settings and builds the processor (not started).
-     *
-     * @return the processor
-     * @throws IllegalArgumentException naming the first setting that is wrong
-     * @throws NullPointerException if the queue or handler is null
-     */
-    public JobProcessor build() {
-      Objects.requireNonNull(queue, "queue must not be null");
-      Objects.requireNonNull(handler, "handler must not be null");
-      if (virtualThreads && threadFactory != null) {
-        throw new IllegalArgumentException("set threadFactory or virtualThreads, not both");
-      }
-      if (virtualThreads && !virtualThreadsAvailable()) {
-        throw new IllegalArgumentException(
-            "virtualThreads needs Java 21 or newer; this is Java " + Runtime.version().feature());
-      }
-      String id = workerId != null ? workerId : JobQueue.defaultWorkerId();
-      ThreadFactory threads =
-          threadFactory != null
-              ? threadFactory
-              : virtualThreads ? HandlerThreads.virtual(id) : HandlerThreads.platform(id);
-      EngineSettings settings =
-          new EngineSettings(
-              id,
-              concurrency,
-              autoPrefetch ? MAX_PREFETCH : prefetch,
-              autoPrefetch,
-              pollInterval,
-              leaseDuration,
-              jobTimeout,
-              heartbeatTimeout,
-              shutdownTimeout,
-              reapInterval,
-              reapGrace,
-              unleasedGrace,
-              retryPolicy != null ? retryPolicy : queue.retryPolicy(),
-              sessionTracking,
-              eventBufferCapacity,
-              threads);
-      Engine engine = new Engine(settings, queue.store(), handler, listeners);
-      return new JobProcessor(queue, settings, engine, notifier);
-    }
   }
 }

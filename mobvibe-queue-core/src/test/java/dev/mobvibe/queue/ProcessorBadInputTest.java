@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Every {@link JobProcessor.Builder} check: each bad option fails in {@code build()} with an
+ * Every {@link JobProcessorBuilder} check: each bad option fails in {@code build()} with an
  * exception naming the option and the bad value, and nothing starts.
  */
 class ProcessorBadInputTest {
@@ -27,8 +27,8 @@ class ProcessorBadInputTest {
     queue = db.newQueue(); // never used for SQL here: build() must not touch the database
   }
 
-  static void rejected(UnaryOperator<JobProcessor.Builder> setting, String... messageParts) {
-    JobProcessor.Builder builder = setting.apply(JobProcessor.builder(queue, NO_OP));
+  static void rejected(UnaryOperator<JobProcessorBuilder> setting, String... messageParts) {
+    JobProcessorBuilder builder = setting.apply(JobProcessor.builder(queue, NO_OP));
     var thrown = assertThatThrownBy(builder::build).isInstanceOf(IllegalArgumentException.class);
     for (String part : messageParts) {
       thrown.hasMessageContaining(part);

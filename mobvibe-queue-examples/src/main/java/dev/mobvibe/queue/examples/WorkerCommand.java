@@ -4,6 +4,7 @@ import dev.mobvibe.queue.Job;
 import dev.mobvibe.queue.JobHandler;
 import dev.mobvibe.queue.JobListener;
 import dev.mobvibe.queue.JobProcessor;
+import dev.mobvibe.queue.JobProcessorBuilder;
 import dev.mobvibe.queue.JobQueue;
 import dev.mobvibe.queue.MigrationReport;
 import dev.mobvibe.queue.QueueMonitor;
@@ -227,7 +228,7 @@ final class WorkerCommand implements Callable<Integer> {
       new UptimeMetrics().bindTo(registry);
       AtomicLong finished = new AtomicLong();
       try (QueueMetrics metrics = new QueueMetrics(registry)) {
-        JobProcessor.Builder builder =
+        JobProcessorBuilder builder =
             JobProcessor.builder(queue, handler)
                 .concurrency(settings.maxConcurrentJobs())
                 .pollInterval(settings.pollInterval())

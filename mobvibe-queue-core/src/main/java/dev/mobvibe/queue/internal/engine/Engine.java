@@ -133,12 +133,9 @@ public final class Engine {
     // for it (its statement ends within the socket timeout), then hand back whatever is leased to
     // this worker and neither held by a handler nor waiting in the completer.
     join(producerThread, Math.max(1_000, remainingMillis(deadline)));
-    if (producerThread.isAlive()) {
-      log.warn(
-          "worker {}: a claim is still running; jobs it leases return after their lease",
-          settings.workerId());
+    if (producerThread.isAlive() || producer.sweepDue()) {
+      sweepStranded(Math.max(1_000, remainingMillis(deadline)));
     }
-    sweepStranded();
     events.stopAndFlush(5_000);
     leaseKeeper.stop();
   }
@@ -152,22 +149,34 @@ public final class Engine {
     return mine;
   }
 
-  private void sweepStranded() {
-    try {
-      Set<UUID> released = store.releaseStranded(settings.workerId(), stillMine());
-      if (!released.isEmpty()) {
-        log.info(
-            "worker {}: handed back {} claimed jobs that never started",
-            settings.workerId(),
-            released.size());
-      }
-    } catch (RuntimeException e) {
-      log.warn(
-          "worker {}: cannot hand back claimed jobs that never started; they return after their"
-              + " lease: {}",
-          settings.workerId(),
-          e.getMessage());
-    }
+  /**
+   * Hands back what a claim left behind, on a thread of its own so that a database that does not
+   * answer delays the stop by {@code millis} at most.
+   */
+  private void sweepStranded(long millis) {
+    Thread sweeper =
+        new Thread(
+            () -> {
+              try {
+                Set<UUID> released = store.releaseStranded(settings.workerId(), stillMine());
+                if (!released.isEmpty()) {
+                  log.info(
+                      "worker {}: handed back {} claimed jobs that never started",
+                      settings.workerId(),
+                      released.size());
+                }
+              } catch (RuntimeException e) {
+                log.warn(
+                    "worker {}: cannot hand back claimed jobs that never started; they return"
+                        + " after their lease: {}",
+                    settings.workerId(),
+                    e.getMessage());
+              }
+            },
+            "mobvibe-sweep-" + settings.workerId());
+    sweeper.setDaemon(true);
+    sweeper.start();
+    join(sweeper, millis);
   }
 
   /**

@@ -53,7 +53,8 @@ final class Producer implements Runnable {
   private final Dispatcher dispatcher;
   private final Supplier<Collection<UUID>> held;
   private final JobStore.Reaping reaping;
-  private boolean sweepDue; // a claim failed: its reply, not its commit, may have been lost
+  // A claim failed: its reply, not its commit, may have been lost.
+  private volatile boolean sweepDue;
   private final long pollNanos;
   private final long reapNanos;
   private final ReentrantLock lock = new ReentrantLock();
@@ -151,6 +152,11 @@ final class Producer implements Runnable {
   void stop() {
     running = false;
     wakeUp();
+  }
+
+  /** Whether a failed claim may have leased jobs this worker does not know of. */
+  boolean sweepDue() {
+    return sweepDue;
   }
 
   Instant lastSuccessfulClaim() {

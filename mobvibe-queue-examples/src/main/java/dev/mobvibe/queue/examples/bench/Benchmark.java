@@ -7,6 +7,7 @@ import dev.mobvibe.queue.Job;
 import dev.mobvibe.queue.JobListener;
 import dev.mobvibe.queue.JobNotifier;
 import dev.mobvibe.queue.JobProcessor;
+import dev.mobvibe.queue.JobProcessorBuilder;
 import dev.mobvibe.queue.JobQueue;
 import dev.mobvibe.queue.NewJob;
 import dev.mobvibe.queue.NotifierState;
@@ -286,7 +287,7 @@ public final class Benchmark {
     CountDownLatch done = new CountDownLatch(jobs);
     long start = System.nanoTime();
     long end;
-    JobProcessor.Builder builder =
+    JobProcessorBuilder builder =
         JobProcessor.builder(queue, (job, ctx) -> {})
             .concurrency(concurrency)
             .sessionTracking(options.sessionTracking());
