@@ -529,7 +529,7 @@ public final class JobProcessor implements AutoCloseable {
               trackSessions,
               eventBufferCapacity,
               threads);
-      Engine engine = new Engine(settings, queue.store(), handler, listeners);
+      Engine engine = new Engine(settings, queue.store(), queue.objectMapper(), handler, listeners);
       return new JobProcessor(queue, settings, engine, notifier);
     }
   }
