@@ -89,8 +89,11 @@ public interface JobContext {
    *       and nothing is written.
    * </ul>
    *
-   * <p>When the buffer is full (a database outage) the event is dropped and counted ({@link
-   * JobProcessor#droppedEvents()}).
+   * <p>An event may still be lost after this returns: when the buffer is full (a database outage)
+   * it is dropped and counted ({@link JobProcessor#droppedEvents()}), and when the database refuses
+   * the row itself (for example its session was deleted meanwhile) it is dropped, logged with the
+   * job id and type, and counted ({@link JobProcessor#rejectedEvents()}); the other events are
+   * written.
    *
    * @param type the event type; not blank, at most 64 characters, no NUL
    * @param data a value the queue's mapper can serialize to a JSON object (a map or a record), or

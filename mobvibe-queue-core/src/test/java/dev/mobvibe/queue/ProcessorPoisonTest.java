@@ -104,6 +104,7 @@ class ProcessorPoisonTest {
                       && completed(next)
                       && handlerEvents(binary) == 3
                       && handlerEvents(next) == 1);
+      assertThat(p.rejectedEvents()).isZero();
       assertThat(p.droppedEvents()).isZero();
     }
     assertThat(eventField(binary, "terminal", "output"))
@@ -133,6 +134,33 @@ class ProcessorPoisonTest {
     // {"output":"..."} is 13 characters around the value.
     assertThat(refused.get()).contains("2097165 bytes").contains("1048576 bytes");
     assertThat(eventField(job, "terminal", "output")).isEqualTo("the tail of the log");
+  }
+
+  @Test
+  void eventsTheDatabaseRefusesAreDroppedAloneAndTheWorkerGoesOn() {
+    Job orphan = queue.enqueue(NewJob.of("its session is deleted while it runs"));
+    Job next = queue.enqueue(NewJob.of("the next job"));
+    JobHandler handler =
+        (j, ctx) -> {
+          if (j.id().equals(orphan.id())) {
+            // The application deletes the session (and, by cascade, the job) meanwhile: the
+            // events of this job now break the foreign key of session_events.
+            db.execute("DELETE FROM coding_sessions WHERE id = '" + j.sessionId() + "'");
+            ctx.emitEvent("terminal", Map.of("output", "one"));
+            ctx.emitEvent("terminal", Map.of("output", "two"));
+          } else {
+            ctx.emitEvent("thinking", Map.of("text", "next"));
+            ctx.emitEvent("completion", Map.of("summary", "done"));
+          }
+        };
+    try (JobProcessor p = processor(queue, handler).concurrency(1).build()) {
+      p.start();
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> completed(next) && handlerEvents(next) == 2 && p.rejectedEvents() == 2);
+      assertThat(p.droppedEvents()).isZero();
+    }
+    assertThat(queue.findJob(orphan.id())).isEmpty();
   }
 
   @Test

@@ -162,6 +162,15 @@ public final class Engine {
     return events.dropped();
   }
 
+  /**
+   * Returns how many session events were dropped because the database refused them for their data.
+   *
+   * @return the count
+   */
+  public long rejectedEvents() {
+    return events.rejected();
+  }
+
   /** A daemon single-thread scheduler whose cancelled tasks leave its queue at once. */
   static ScheduledExecutorService singleThread(String name) {
     ScheduledThreadPoolExecutor s =

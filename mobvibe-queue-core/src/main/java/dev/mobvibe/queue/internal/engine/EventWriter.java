@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mobvibe.queue.JobContext;
 import dev.mobvibe.queue.internal.JobStore;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -26,10 +28,17 @@ final class EventWriter {
   private static final Logger log = LoggerFactory.getLogger(EventWriter.class);
   private static final int BATCH = 1000;
 
+  /**
+   * Characters of JSON in one batch at most: far below PostgreSQL's 1 GB message limit even when
+   * every event is near {@link JobContext#MAX_EVENT_DATA_BYTES}.
+   */
+  static final int MAX_BATCH_CHARS = 8 << 20;
+
   private final JobStore store;
   private final ObjectMapper json;
   private final BlockingQueue<JobStore.SessionEvent> queue;
   private final AtomicLong dropped = new AtomicLong();
+  private final AtomicLong rejected = new AtomicLong();
   private final Thread thread;
   private volatile boolean running = true;
 
@@ -144,31 +153,39 @@ final class EventWriter {
     return dropped.get();
   }
 
+  /** Events dropped because the database refused them alone for their data. */
+  long rejected() {
+    return rejected.get();
+  }
+
   private void run() {
     List<JobStore.SessionEvent> batch = new ArrayList<>(BATCH);
     long backoffMillis = 100;
-    while (running || !queue.isEmpty()) {
+    while (running || !queue.isEmpty() || !batch.isEmpty()) {
       try {
         if (batch.isEmpty()) {
           JobStore.SessionEvent first = queue.poll(100, TimeUnit.MILLISECONDS);
           if (first == null) {
             continue;
           }
-          batch.add(first);
-          queue.drainTo(batch, BATCH - 1);
+          fill(batch, first);
         }
-        store.insertEvents(batch);
-        batch.clear();
+        write(batch);
         backoffMillis = 100;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
       } catch (RuntimeException e) {
         if (!running) {
-          log.warn("dropping {} session events at shutdown: {}", batch.size(), e.getMessage());
+          log.warn(
+              "dropping {} session events at shutdown: {}", batch.size(), DataErrors.describe(e));
           return;
         }
-        log.warn("cannot write {} session events, retrying: {}", batch.size(), e.getMessage());
+        log.warn(
+            "cannot write {} session events, retrying in {} ms: {}",
+            batch.size(),
+            backoffMillis,
+            DataErrors.describe(e));
         try {
           Thread.sleep(backoffMillis); // error path only: the database is failing
         } catch (InterruptedException ie) {
@@ -178,6 +195,66 @@ final class EventWriter {
         backoffMillis = Math.min(5000, backoffMillis * 2);
       }
     }
+  }
+
+  /** Fills a batch up to {@value #BATCH} events and {@link #MAX_BATCH_CHARS} characters. */
+  private void fill(List<JobStore.SessionEvent> batch, JobStore.SessionEvent first) {
+    batch.add(first);
+    long chars = first.json().length();
+    // Only this thread takes from the queue, so the head that peek sees is the one poll returns.
+    for (JobStore.SessionEvent next = queue.peek();
+        next != null && batch.size() < BATCH && chars + next.json().length() <= MAX_BATCH_CHARS;
+        next = queue.peek()) {
+      batch.add(queue.poll());
+      chars += next.json().length();
+    }
+  }
+
+  /**
+   * Writes a batch and empties it. A range of rows refused for its data is replaced by its two
+   * halves, so in the end only rows refused alone are dropped, and the rest are written in their
+   * order. When the database cannot take a write now this throws, leaving in the batch the rows not
+   * yet written, to be retried.
+   */
+  private void write(List<JobStore.SessionEvent> batch) {
+    int from = 0; // rows before it are written or dropped
+    Deque<Integer> ends = new ArrayDeque<>(); // ends of the ranges still to write, nearest on top
+    ends.push(batch.size());
+    try {
+      while (!ends.isEmpty()) {
+        int to = ends.peek();
+        List<JobStore.SessionEvent> rows = batch.subList(from, to);
+        try {
+          store.insertEvents(rows);
+        } catch (RuntimeException e) {
+          if (!DataErrors.isDataError(e)) {
+            throw e;
+          }
+          if (rows.size() > 1) {
+            ends.push(from + rows.size() / 2);
+            continue;
+          }
+          reject(rows.get(0), e);
+        }
+        ends.pop();
+        from = to;
+      }
+    } finally {
+      batch.subList(0, from).clear();
+    }
+  }
+
+  private void reject(JobStore.SessionEvent event, RuntimeException e) {
+    long n = rejected.incrementAndGet();
+    // The data itself stays out of the log: it is the user's, and may be large.
+    log.warn(
+        "session event of job {} (type '{}', {} characters of JSON) refused by the database and"
+            + " dropped ({} so far): {}",
+        event.jobId(),
+        event.type(),
+        event.json().length(),
+        n,
+        DataErrors.describe(e));
   }
 
   /** Stops taking new batches once the queue is empty, and waits for the last write. */

@@ -148,7 +148,7 @@ final class RunningJob implements JobContext {
     }
     String json = events.toJsonObject(data);
     heartbeat();
-    events.offer(new JobStore.SessionEvent(job.sessionId(), type, json, Instant.now()));
+    events.offer(new JobStore.SessionEvent(job.sessionId(), type, json, Instant.now(), job.id()));
   }
 
   @Override

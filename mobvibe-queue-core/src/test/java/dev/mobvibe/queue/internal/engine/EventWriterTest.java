@@ -13,11 +13,17 @@ import dev.mobvibe.queue.NewJob;
 import dev.mobvibe.queue.internal.Jdbc;
 import dev.mobvibe.queue.internal.JobStore;
 import dev.mobvibe.queue.testing.TestDatabase;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -34,9 +40,13 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class EventWriterTest {
   @RegisterExtension static final TestDatabase db = new TestDatabase();
 
+  /** A fragment of the statement that appends session events. */
+  static final String INSERT = "?::jsonb[]";
+
   static final ObjectMapper JSON = new ObjectMapper();
 
   static JobQueue queue;
+  FaultyDataSource faults;
   EventWriter writer;
   Job job;
   Instant base;
@@ -49,9 +59,8 @@ class EventWriterTest {
   @BeforeEach
   void setUp() {
     db.emptyQueueTables();
-    writer =
-        new EventWriter(
-            new JobStore(new Jdbc(db.dataSource()), "public"), 1000, "events-test", JSON);
+    faults = new FaultyDataSource(db.dataSource());
+    writer = new EventWriter(new JobStore(new Jdbc(faults), "public"), 1000, "events-test", JSON);
     job = queue.enqueue(NewJob.of("talks while it works"));
     base = Instant.now();
   }
@@ -61,12 +70,101 @@ class EventWriterTest {
     writer.stopAndFlush(5_000);
   }
 
+  /** Event {@code n} of the job's session, emitted {@code n} ms after the test's start. */
   private JobStore.SessionEvent event(int n, String json) {
-    return new JobStore.SessionEvent(job.sessionId(), "terminal", json, base.plusMillis(n));
+    return event(n, job.sessionId(), json);
+  }
+
+  private JobStore.SessionEvent event(int n, UUID sessionId, String json) {
+    return new JobStore.SessionEvent(sessionId, "terminal", json, base.plusMillis(n), job.id());
+  }
+
+  private static String numbered(int n) {
+    return "{\"n\": " + n + "}";
+  }
+
+  /** The {@code n} of each stored event, in the order they were emitted. */
+  private static List<Integer> storedNumbers() {
+    List<Integer> numbers = new ArrayList<>();
+    try (Connection c = db.connect();
+        PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT (event_data->>'n')::int FROM session_events"
+                    + " WHERE event_type = 'terminal' ORDER BY created_at, id");
+        ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        numbers.add(rs.getInt(1));
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+    return numbers;
   }
 
   private static long stored() {
     return db.queryLong("SELECT count(*) FROM session_events WHERE event_type = 'terminal'");
+  }
+
+  @Test
+  void rowsTheDatabaseRefusesAreDroppedAloneAndTheRestAreWrittenInOrder() {
+    for (int n = 0; n < 10; n++) {
+      if (n == 3 || n == 9) {
+        // jsonb cannot hold U+0000 (SQLState 22P05), however it reaches the database.
+        writer.offer(event(n, "{\"n\": " + n + ", \"out\": \"bin\\u0000ary\"}"));
+      } else if (n == 6) {
+        // A session that does not exist (deleted meanwhile): a foreign key violation, 23503.
+        writer.offer(event(n, UUID.randomUUID(), numbered(n)));
+      } else {
+        writer.offer(event(n, numbered(n)));
+      }
+    }
+    writer.start(); // one batch of ten
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> writer.rejected() == 3 && stored() == 7);
+    assertThat(storedNumbers()).containsExactly(0, 1, 2, 4, 5, 7, 8);
+    assertThat(writer.dropped()).isZero();
+    assertThat(faults.failed()).isZero(); // every refusal came from PostgreSQL itself
+  }
+
+  @Test
+  void aBatchTheDatabaseCannotTakeNowIsRetriedWholeAndNothingIsDropped() {
+    faults.failNext(INSERT, 2);
+    for (int n = 0; n < 5; n++) {
+      writer.offer(event(n, numbered(n)));
+    }
+    writer.start();
+    await().atMost(Duration.ofSeconds(10)).until(() -> stored() == 5);
+    assertThat(faults.failed()).isEqualTo(2);
+    assertThat(writer.rejected()).isZero();
+    assertThat(storedNumbers()).containsExactly(0, 1, 2, 3, 4);
+  }
+
+  @Test
+  void aBatchRefusedOnceForItsDataIsWrittenInHalvesAndNothingIsDropped() {
+    faults.failNext(INSERT, 1, "22P05");
+    for (int n = 0; n < 5; n++) {
+      writer.offer(event(n, numbered(n)));
+    }
+    writer.start();
+    await().atMost(Duration.ofSeconds(10)).until(() -> stored() == 5);
+    assertThat(writer.rejected()).isZero();
+    assertThat(storedNumbers()).containsExactly(0, 1, 2, 3, 4);
+  }
+
+  @Test
+  void aLostConnectionWhileSplittingKeepsTheRowsNotYetWrittenForTheRetry() {
+    faults.failNext(INSERT, 1, "22P05"); // the batch of eight: split
+    faults.letThrough(INSERT, 1); // the first half is written
+    faults.failNext(INSERT, 1, FaultyDataSource.CONNECTION_FAILURE); // the second half: retried
+    for (int n = 0; n < 8; n++) {
+      writer.offer(event(n, numbered(n)));
+    }
+    writer.start();
+    await().atMost(Duration.ofSeconds(10)).until(() -> stored() == 8);
+    assertThat(faults.failed()).isEqualTo(2);
+    assertThat(writer.rejected()).isZero();
+    // Each row written once, in order: the first half was not written again.
+    assertThat(storedNumbers()).containsExactly(0, 1, 2, 3, 4, 5, 6, 7);
   }
 
   @Test
@@ -86,6 +184,7 @@ class EventWriterTest {
     writer.offer(event(0, json));
     writer.start();
     await().atMost(Duration.ofSeconds(10)).until(() -> stored() == 1);
+    assertThat(writer.rejected()).isZero();
     assertThat(
             db.queryString(
                 "SELECT event_data->>'out' || '|' || (event_data->'k\uFFFD'->>0) || '|'"
