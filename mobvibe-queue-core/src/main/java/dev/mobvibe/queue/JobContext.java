@@ -11,6 +11,12 @@ import java.util.Optional;
 public interface JobContext {
 
   /**
+   * The most data one session event may carry: 1 MiB (1,048,576 bytes) of JSON in UTF-8. Larger
+   * data belongs in storage of its own, with a reference in the event.
+   */
+  int MAX_EVENT_DATA_BYTES = 1 << 20;
+
+  /**
    * Returns the job being run.
    *
    * @return the job, as claimed
@@ -67,14 +73,33 @@ public interface JobContext {
   /**
    * Appends an event to the job's session ({@code session_events}), for example {@code thinking},
    * {@code terminal}, {@code file_change}, {@code completion} or {@code error}. The data is
-   * serialized to JSON now and written in a batch shortly after; the call never waits for the
-   * database. When the buffer is full (a database outage) the event is dropped and counted. Also
-   * counts as a {@link #heartbeat()}.
+   * serialized to JSON now, with the queue's {@code ObjectMapper} ({@link
+   * JobQueue.Builder#objectMapper}; by default {@code java.time} values become ISO-8601 strings),
+   * and written in a batch shortly after; the call never waits for the database. Also counts as a
+   * {@link #heartbeat()}.
    *
-   * @param type the event type; not blank, at most 64 characters
-   * @param data a value Jackson can serialize to a JSON object (a map or a record), or null for
-   *     {@code {}}
-   * @throws IllegalArgumentException if the type is blank or too long, or data is not an object
+   * <p>Rules for the data:
+   *
+   * <ul>
+   *   <li>NUL characters (U+0000) in strings and field names are replaced by U+FFFD, the
+   *       replacement character, because PostgreSQL's {@code jsonb} cannot store them. Terminal
+   *       output of a binary file is the usual source; everything else in the output is kept.
+   *   <li>The JSON may be at most {@link #MAX_EVENT_DATA_BYTES} bytes (1 MiB) in UTF-8; larger data
+   *       is refused with an {@link IllegalArgumentException} that names the limit and the size,
+   *       and nothing is written.
+   * </ul>
+   *
+   * <p>An event may still be lost after this returns: when the buffer is full (a database outage)
+   * it is dropped and counted ({@link JobProcessor#droppedEvents()}), and when the database refuses
+   * the row itself (for example its session was deleted meanwhile) it is dropped, logged with the
+   * job id and type, and counted ({@link JobProcessor#rejectedEvents()}); the other events are
+   * written.
+   *
+   * @param type the event type; not blank, at most 64 characters, no NUL
+   * @param data a value the queue's mapper can serialize to a JSON object (a map or a record), or
+   *     null for {@code {}}
+   * @throws IllegalArgumentException if the type is blank, too long or holds NUL, or the data is
+   *     not a JSON object, cannot be serialized, or is larger than {@link #MAX_EVENT_DATA_BYTES}
    */
   void emitEvent(String type, Object data);
 

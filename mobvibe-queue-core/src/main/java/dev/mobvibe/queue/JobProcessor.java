@@ -210,12 +210,25 @@ public final class JobProcessor implements AutoCloseable {
   }
 
   /**
-   * Returns how many session events were dropped because the buffer was full.
+   * Returns how many session events were dropped because the buffer was full (the database could
+   * not take them fast enough, or at all). Events the database refused are counted apart, by {@link
+   * #rejectedEvents()}.
    *
    * @return the count since start
    */
   public long droppedEvents() {
     return engine.droppedEvents();
+  }
+
+  /**
+   * Returns how many session events were dropped because the database refused them for their data
+   * (for example, their session was deleted while the job ran). Each is logged once with its job id
+   * and event type; the other events of its batch are written.
+   *
+   * @return the count since start
+   */
+  public long rejectedEvents() {
+    return engine.rejectedEvents();
   }
 
   /**

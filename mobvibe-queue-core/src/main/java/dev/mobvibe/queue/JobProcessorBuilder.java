@@ -339,7 +339,7 @@ public final class JobProcessorBuilder {
             sessionTracking,
             eventBufferCapacity,
             threads);
-    Engine engine = new Engine(settings, queue.store(), handler, listeners);
+    Engine engine = new Engine(settings, queue.store(), queue.objectMapper(), handler, listeners);
     return new JobProcessor(queue, settings, engine, notifier);
   }
 }

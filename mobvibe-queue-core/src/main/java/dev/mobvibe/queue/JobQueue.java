@@ -1,5 +1,9 @@
 package dev.mobvibe.queue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.mobvibe.queue.internal.Identifiers;
@@ -71,6 +75,7 @@ public final class JobQueue implements AutoCloseable {
   private final JobStore store;
   private final String schema;
   private final RetryPolicy retryPolicy;
+  private final ObjectMapper objectMapper;
   private final JobNotifier notifier;
   private final boolean ownsNotifier;
   private final HikariDataSource ownedPool;
@@ -82,6 +87,7 @@ public final class JobQueue implements AutoCloseable {
     this.schema = b.schema;
     this.store = new JobStore(new Jdbc(dataSource, b.statementTimeout), b.schema);
     this.retryPolicy = b.retryPolicy;
+    this.objectMapper = b.objectMapper != null ? b.objectMapper : defaultObjectMapper();
     this.ownsNotifier = b.notifier == null;
     this.notifier = ownsNotifier ? JobNotifier.polling(b.pollInterval) : b.notifier;
     this.ownedPool = ownedPool;
@@ -459,6 +465,23 @@ public final class JobQueue implements AutoCloseable {
     return store;
   }
 
+  /** The mapper that serializes session event data: the builder's, or the default. */
+  ObjectMapper objectMapper() {
+    return objectMapper;
+  }
+
+  /**
+   * The default mapper of {@link Builder#objectMapper}: Jackson's defaults plus the {@code
+   * java.time} module, with dates, times and durations written as ISO-8601 strings.
+   */
+  static ObjectMapper defaultObjectMapper() {
+    return JsonMapper.builder()
+        .addModule(new JavaTimeModule())
+        .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+        .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS)
+        .build();
+  }
+
   /**
    * Closes what the queue created: its polling notifier and, when built from a URL, its connection
    * pool. A caller's data source and notifier are left open. Idempotent.
@@ -510,6 +533,7 @@ public final class JobQueue implements AutoCloseable {
     private String password;
     private String schema = DEFAULT_SCHEMA;
     private RetryPolicy retryPolicy = RetryPolicy.defaultPolicy();
+    private ObjectMapper objectMapper;
     private JobNotifier notifier;
     private Duration pollInterval = JobNotifier.DEFAULT_POLL_INTERVAL;
     private int maxPoolSize = DEFAULT_MAX_POOL_SIZE;
@@ -588,6 +612,26 @@ public final class JobQueue implements AutoCloseable {
      */
     public Builder retryPolicy(RetryPolicy retryPolicy) {
       this.retryPolicy = retryPolicy;
+      return this;
+    }
+
+    /**
+     * Sets the Jackson mapper that serializes the data of session events ({@link
+     * JobContext#emitEvent}) in the processors of this queue. The mapper is used as given, not
+     * copied: configure it fully before building, and change it no more afterwards (Jackson mappers
+     * are thread-safe only then). The rules of {@code emitEvent} (a JSON object, NUL replaced, at
+     * most {@link JobContext#MAX_EVENT_DATA_BYTES}) hold whatever the mapper.
+     *
+     * <p>Default: a mapper with Jackson's defaults plus the {@code java.time} module ({@code
+     * jackson-datatype-jsr310}), writing {@code Instant}, {@code LocalDate}, {@code
+     * OffsetDateTime}, {@code Duration} and the other {@code java.time} values as ISO-8601 strings
+     * ({@code "2025-03-01T12:00:00Z"}, {@code "2025-03-01"}, {@code "PT1.5S"}), not as numbers.
+     *
+     * @param objectMapper the mapper, or {@code null} for the default
+     * @return this builder
+     */
+    public Builder objectMapper(ObjectMapper objectMapper) {
+      this.objectMapper = objectMapper;
       return this;
     }
 

@@ -7,7 +7,10 @@ import java.time.Duration;
  * Decides how long a failed job waits before its next attempt. How many attempts a job gets is the
  * job's own {@code maxAttempts}; this policy only spaces them.
  *
- * <p>Implementations must be thread-safe: processors call them from several threads.
+ * <p>Implementations must be thread-safe: processors call them from several threads. A processor
+ * guards itself against a faulty policy: when {@link #backoff} throws, or returns null, a negative
+ * delay or one longer than {@link #MAX_BACKOFF}, it uses {@link #defaultPolicy()}'s delay for that
+ * attempt instead, so the job still goes back to pending, and logs each kind of fault once.
  */
 @FunctionalInterface
 public interface RetryPolicy {
@@ -22,10 +25,17 @@ public interface RetryPolicy {
   Duration DEFAULT_CAP = Duration.ofMinutes(10);
 
   /**
+   * The longest delay a policy may return: 365 days. A longer one is taken for a bug (a unit
+   * mistake, an overflow) and replaced by the default policy's delay; the factories refuse to build
+   * a policy that could return one.
+   */
+  Duration MAX_BACKOFF = Duration.ofDays(365);
+
+  /**
    * Returns the delay before the attempt that follows {@code failedAttempt}.
    *
    * @param failedAttempt the 1-based number of the attempt that just failed
-   * @return a non-negative delay
+   * @return a delay from zero to {@link #MAX_BACKOFF}
    */
   Duration backoff(int failedAttempt);
 
@@ -45,7 +55,7 @@ public interface RetryPolicy {
    *
    * @param base the ceiling of the first delay; positive
    * @param factor how much the ceiling grows per attempt; at least 1
-   * @param cap the largest ceiling; at least {@code base}
+   * @param cap the largest ceiling; at least {@code base}, at most {@link #MAX_BACKOFF}
    * @return the policy
    * @throws IllegalArgumentException naming the argument that is out of range
    */
@@ -59,7 +69,7 @@ public interface RetryPolicy {
    *
    * @param base the first delay; positive
    * @param factor how much the delay grows per attempt; at least 1
-   * @param cap the largest delay; at least {@code base}
+   * @param cap the largest delay; at least {@code base}, at most {@link #MAX_BACKOFF}
    * @return the policy
    * @throws IllegalArgumentException naming the argument that is out of range
    */
@@ -70,9 +80,10 @@ public interface RetryPolicy {
   /**
    * The same delay after every failure.
    *
-   * @param delay a non-negative delay
+   * @param delay a delay from zero to {@link #MAX_BACKOFF}
    * @return the policy
-   * @throws IllegalArgumentException if the delay is null or negative
+   * @throws IllegalArgumentException if the delay is null, negative or longer than {@link
+   *     #MAX_BACKOFF}
    */
   static RetryPolicy fixed(Duration delay) {
     return Backoffs.fixed(delay);

@@ -81,4 +81,27 @@ class RetryPolicyContractTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("failedAttempt");
   }
+
+  @Test
+  void noFactoryBuildsAPolicyThatCanWaitLongerThanMaxBackoff() {
+    Duration tooLong = RetryPolicy.MAX_BACKOFF.plusSeconds(1);
+    assertThatThrownBy(() -> RetryPolicy.fixed(tooLong))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("delay")
+        .hasMessageContaining(tooLong.toString());
+    assertThatThrownBy(() -> RetryPolicy.exponential(Duration.ofSeconds(1), 2, tooLong))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("cap")
+        .hasMessageContaining(tooLong.toString());
+    assertThatThrownBy(
+            () -> RetryPolicy.exponentialWithoutJitter(Duration.ofSeconds(1), 2, tooLong))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("cap");
+    assertThat(RetryPolicy.fixed(RetryPolicy.MAX_BACKOFF).backoff(1))
+        .isEqualTo(RetryPolicy.MAX_BACKOFF);
+    assertThat(
+            RetryPolicy.exponentialWithoutJitter(Duration.ofDays(1), 10, RetryPolicy.MAX_BACKOFF)
+                .backoff(60))
+        .isEqualTo(RetryPolicy.MAX_BACKOFF);
+  }
 }

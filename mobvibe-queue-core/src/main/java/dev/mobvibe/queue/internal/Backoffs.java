@@ -28,6 +28,10 @@ public final class Backoffs {
     if (cap == null || cap.compareTo(base) < 0) {
       throw new IllegalArgumentException("cap must be at least base (" + base + "), was " + cap);
     }
+    if (cap.compareTo(RetryPolicy.MAX_BACKOFF) > 0) {
+      throw new IllegalArgumentException(
+          "cap must be at most " + RetryPolicy.MAX_BACKOFF + ", was " + cap);
+    }
     double baseMillis = base.toMillis();
     double capMillis = cap.toMillis();
     return failedAttempt -> {
@@ -48,8 +52,9 @@ public final class Backoffs {
    * @return the policy
    */
   public static RetryPolicy fixed(Duration delay) {
-    if (delay == null || delay.isNegative()) {
-      throw new IllegalArgumentException("delay must not be null or negative, was " + delay);
+    if (delay == null || delay.isNegative() || delay.compareTo(RetryPolicy.MAX_BACKOFF) > 0) {
+      throw new IllegalArgumentException(
+          "delay must be from zero to " + RetryPolicy.MAX_BACKOFF + ", was " + delay);
     }
     return failedAttempt -> delay;
   }

@@ -63,8 +63,9 @@ public final class JobStore {
    * @param type the event type
    * @param json the data as a JSON object text
    * @param at when it was emitted
+   * @param jobId the job whose handler emitted it, for log lines (not stored)
    */
-  public record SessionEvent(UUID sessionId, String type, String json, Instant at) {}
+  public record SessionEvent(UUID sessionId, String type, String json, Instant at, UUID jobId) {}
 
   private final Jdbc jdbc;
   private final JobsSql sql;

@@ -4,10 +4,12 @@ import dev.mobvibe.queue.Job;
 import dev.mobvibe.queue.JobStatus;
 import dev.mobvibe.queue.JobTimeoutException;
 import dev.mobvibe.queue.PermanentJobFailureException;
+import dev.mobvibe.queue.RetryPolicy;
 import dev.mobvibe.queue.internal.JobStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
@@ -15,6 +17,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,6 +26,13 @@ import org.slf4j.LoggerFactory;
  * Records attempt outcomes on its own thread: successes batched into one statement, failures one by
  * one with their backoff, releases batched. Every write is fenced on the lease, so an outcome of a
  * job this worker no longer holds is reported lost, not written.
+ *
+ * <p>Faults stay with the outcome that causes them. A batch the database refuses for its data (see
+ * {@link DataErrors}) is recorded again one outcome at a time, and an outcome refused alone too is
+ * dropped: reported lost and counted, its job returns after its lease. A batch the database cannot
+ * take now is retried as it is, with backoff. A retry policy that throws, or returns null, a
+ * negative delay or one longer than {@link RetryPolicy#MAX_BACKOFF}, is replaced for that attempt
+ * by {@link RetryPolicy#defaultPolicy()}, and each kind of fault is logged once.
  */
 final class Completer {
   private static final Logger log = LoggerFactory.getLogger(Completer.class);
@@ -41,11 +51,31 @@ final class Completer {
   /** A job that never ran (or was stopped by shutdown): back to pending, no attempt spent. */
   record Release(RunningJob job) implements Outcome {}
 
+  /** What can be wrong with a delay from the retry policy. */
+  enum PolicyFault {
+    THREW("threw"),
+    RETURNED_NULL("returned null"),
+    NEGATIVE("returned a negative delay"),
+    TOO_LONG("returned a delay longer than " + RetryPolicy.MAX_BACKOFF.toDays() + " days");
+
+    final String what;
+
+    PolicyFault(String what) {
+      this.what = what;
+    }
+  }
+
+  private static final RetryPolicy FALLBACK_POLICY = RetryPolicy.defaultPolicy();
+
   private final EngineSettings settings;
   private final JobStore store;
   private final Listeners listeners;
   private final Consumer<Duration> retryScheduled;
   private final LinkedBlockingQueue<Outcome> queue = new LinkedBlockingQueue<>();
+  private final AtomicLong dropped = new AtomicLong();
+  // Each kind is logged once: the first to add it logs it.
+  private final Set<PolicyFault> policyFaults =
+      Collections.synchronizedSet(EnumSet.noneOf(PolicyFault.class));
   private final Thread thread;
   // Jobs whose success or failure is queued or being written: still this worker's business.
   private final Set<UUID> unrecorded = ConcurrentHashMap.newKeySet();
@@ -91,6 +121,16 @@ final class Completer {
     return queue.size();
   }
 
+  /** Outcomes dropped because the database refused them alone for their data. */
+  long dropped() {
+    return dropped.get();
+  }
+
+  /** The kinds of retry policy fault seen (and logged) so far. */
+  Set<PolicyFault> policyFaults() {
+    return Set.copyOf(policyFaults);
+  }
+
   private void run() {
     List<Outcome> batch = new ArrayList<>(BATCH);
     long backoffMillis = 50;
@@ -104,8 +144,7 @@ final class Completer {
           batch.add(first);
           queue.drainTo(batch, BATCH - 1);
         }
-        record(batch);
-        batch.clear();
+        recordIsolating(batch);
         backoffMillis = 50;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -123,7 +162,11 @@ final class Completer {
           queue.clear();
           continue;
         }
-        log.warn("cannot record {} outcomes, retrying: {}", batch.size(), e.getMessage());
+        log.warn(
+            "cannot record {} outcomes, retrying in {} ms: {}",
+            batch.size(),
+            backoffMillis,
+            e.getMessage());
         try {
           Thread.sleep(backoffMillis); // error path only: the database is failing
         } catch (InterruptedException ie) {
@@ -132,6 +175,43 @@ final class Completer {
         }
         backoffMillis = Math.min(5000, backoffMillis * 2);
       }
+    }
+  }
+
+  /**
+   * Records a batch and empties it. When the database refuses the batch for its data, records the
+   * outcomes one by one and drops each that it refuses alone too. When it cannot take a write now,
+   * throws, leaving in the batch the outcomes not recorded, to be retried.
+   */
+  private void recordIsolating(List<Outcome> batch) {
+    try {
+      record(batch);
+      return;
+    } catch (RuntimeException e) {
+      if (!DataErrors.isDataError(e)) {
+        throw e;
+      }
+      log.warn(
+          "the database refuses {} outcomes for their data ({}); recording them one by one",
+          batch.size(),
+          DataErrors.describe(e));
+    }
+    for (Outcome o : List.copyOf(batch)) {
+      try {
+        record(new ArrayList<>(List.of(o)));
+      } catch (RuntimeException alone) {
+        if (!DataErrors.isDataError(alone)) {
+          throw alone; // the outcomes not yet tried stay in the batch
+        }
+        dropped.incrementAndGet();
+        unrecorded.remove(o.job().job.id());
+        listeners.lost(
+            o.job(),
+            "the database refuses to record this outcome ("
+                + DataErrors.describe(alone)
+                + "); the job returns after its lease");
+      }
+      batch.remove(0); // o: the batch keeps its order, and o was its head
     }
   }
 
@@ -198,7 +278,7 @@ final class Completer {
 
   private void recordFailure(Failure f) {
     Job job = f.job().job;
-    Duration delay = settings.retryPolicy().backoff(job.attempt());
+    Duration delay = backoff(job.attempt());
     JobStore.FailOutcome outcome =
         store.fail(
             job.id(),
@@ -226,6 +306,46 @@ final class Completer {
           describe(f.error()));
       listeners.fire(l -> l.onJobDeadLettered(job, f.error(), f.runTime()));
     }
+  }
+
+  /**
+   * The policy's delay after a failed attempt, or the default policy's when the policy throws,
+   * returns null, a negative delay or one longer than {@link RetryPolicy#MAX_BACKOFF}: a bad policy
+   * must not keep the job in processing, nor stall the failures recorded after it.
+   */
+  private Duration backoff(int failedAttempt) {
+    RetryPolicy policy = settings.retryPolicy();
+    Duration delay = null;
+    PolicyFault fault = null;
+    Throwable error = null;
+    try {
+      delay = policy.backoff(failedAttempt);
+    } catch (Exception | LinkageError | AssertionError | StackOverflowError e) {
+      fault = PolicyFault.THREW;
+      error = e;
+    }
+    if (fault == null) {
+      if (delay == null) {
+        fault = PolicyFault.RETURNED_NULL;
+      } else if (delay.isNegative()) {
+        fault = PolicyFault.NEGATIVE;
+      } else if (delay.compareTo(RetryPolicy.MAX_BACKOFF) > 0) {
+        fault = PolicyFault.TOO_LONG;
+      } else {
+        return delay;
+      }
+    }
+    if (policyFaults.add(fault)) {
+      log.warn(
+          "retry policy {} {} (attempt {}{}); using the default policy's delay instead, here and"
+              + " whenever it does so again (logged once)",
+          policy,
+          fault.what,
+          failedAttempt,
+          delay == null ? "" : ": " + delay,
+          error);
+    }
+    return FALLBACK_POLICY.backoff(failedAttempt);
   }
 
   static String describe(Throwable error) {

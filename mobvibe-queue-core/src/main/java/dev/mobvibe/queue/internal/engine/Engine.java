@@ -1,5 +1,6 @@
 package dev.mobvibe.queue.internal.engine;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mobvibe.queue.JobHandler;
 import dev.mobvibe.queue.JobListener;
 import dev.mobvibe.queue.JobNotifier;
@@ -46,24 +47,30 @@ public final class Engine {
    *
    * @param settings the checked settings
    * @param store where every statement runs
+   * @param json serializes session event data (the queue's mapper)
    * @param handler the handler of every job
    * @param listeners told of what happens to each job
    */
   public Engine(
-      EngineSettings settings, JobStore store, JobHandler handler, List<JobListener> listeners) {
-    this(settings, store, handler, listeners, Ticker.SYSTEM);
+      EngineSettings settings,
+      JobStore store,
+      ObjectMapper json,
+      JobHandler handler,
+      List<JobListener> listeners) {
+    this(settings, store, json, handler, listeners, Ticker.SYSTEM);
   }
 
   Engine(
       EngineSettings settings,
       JobStore store,
+      ObjectMapper json,
       JobHandler handler,
       List<JobListener> listeners,
       Ticker ticker) {
     this.settings = settings;
     Listeners fanout = new Listeners(listeners);
     this.slots = new Slots(settings.concurrency() + settings.prefetch());
-    this.events = new EventWriter(store, settings.eventBufferCapacity(), settings.workerId());
+    this.events = new EventWriter(store, settings.eventBufferCapacity(), settings.workerId(), json);
     // The completer tells the producer when a retried job falls due; the producer is built after
     // it, so the hand-off goes through a field read when a retry happens, never earlier.
     this.completer = new Completer(settings, store, fanout, delay -> wakeProducerAfter(delay));
@@ -204,6 +211,15 @@ public final class Engine {
    */
   public long droppedEvents() {
     return events.dropped();
+  }
+
+  /**
+   * Returns how many session events were dropped because the database refused them for their data.
+   *
+   * @return the count
+   */
+  public long rejectedEvents() {
+    return events.rejected();
   }
 
   /** A daemon single-thread scheduler whose cancelled tasks leave its queue at once. */

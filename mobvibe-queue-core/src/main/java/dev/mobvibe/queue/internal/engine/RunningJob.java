@@ -6,7 +6,6 @@ import dev.mobvibe.queue.JobContext;
 import dev.mobvibe.queue.internal.JobStore;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -152,9 +151,12 @@ final class RunningJob implements JobContext {
       throw new IllegalArgumentException(
           "event type must be at most " + MAX_EVENT_TYPE_LENGTH + " characters, was " + type);
     }
-    String json = EventWriter.toJsonObject(data == null ? Map.of() : data);
+    if (type.indexOf('\0') >= 0) {
+      throw new IllegalArgumentException("event type must not contain NUL characters");
+    }
+    String json = events.toJsonObject(data);
     heartbeat();
-    events.offer(new JobStore.SessionEvent(job.sessionId(), type, json, Instant.now()));
+    events.offer(new JobStore.SessionEvent(job.sessionId(), type, json, Instant.now(), job.id()));
   }
 
   @Override

@@ -8,25 +8,37 @@ import dev.mobvibe.queue.JobQueue;
 import dev.mobvibe.queue.JobStatus;
 import dev.mobvibe.queue.NewJob;
 import dev.mobvibe.queue.PermanentJobFailureException;
+import dev.mobvibe.queue.RetryPolicy;
 import dev.mobvibe.queue.internal.Jdbc;
 import dev.mobvibe.queue.internal.JobStore;
 import dev.mobvibe.queue.testing.TestDatabase;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The completer alone, against a real PostgreSQL behind a data source that fails statements on
  * demand: outcomes are recorded once each, a batch that fails half-way is retried with only what
- * was not recorded, and outcomes of jobs this worker no longer holds are reported lost.
+ * was not recorded, and outcomes of jobs this worker no longer holds are reported lost. Faults stay
+ * with their outcome: one the database refuses for its data is dropped alone, and a retry policy
+ * that misbehaves is replaced by the default policy.
  */
 class CompleterTest {
   @RegisterExtension static final TestDatabase db = new TestDatabase();
+
+  /** A fragment of the statement that completes a batch of successes. */
+  static final String COMPLETE = "SET status = 'completed'";
 
   static JobQueue queue;
   FaultyDataSource faults;
@@ -57,6 +69,7 @@ class CompleterTest {
   @AfterEach
   void stop() {
     completer.stopAndFlush(5_000);
+    db.execute("ALTER TABLE coding_jobs DROP CONSTRAINT IF EXISTS test_poison");
   }
 
   private List<RunningJob> claim(int n) {
@@ -66,6 +79,19 @@ class CompleterTest {
     List<Job> jobs = store.claim(settings.workerId(), n, settings.leaseDuration(), true);
     assertThat(jobs).hasSize(n);
     return jobs.stream().map(j -> Parts.running(j, settings, ticker)).toList();
+  }
+
+  /** Enqueues and claims one job per prompt; the running jobs by prompt. */
+  private Map<String, RunningJob> claim(String... prompts) {
+    Map<String, RunningJob> byPrompt = new LinkedHashMap<>();
+    for (String prompt : prompts) {
+      queue.enqueue(NewJob.of(prompt));
+    }
+    for (Job j : store.claim(settings.workerId(), prompts.length, settings.leaseDuration(), true)) {
+      byPrompt.put(j.prompt(), Parts.running(j, settings, ticker));
+    }
+    assertThat(byPrompt).containsOnlyKeys(prompts);
+    return byPrompt;
   }
 
   private JobStatus status(RunningJob rj) {
@@ -179,5 +205,132 @@ class CompleterTest {
     completer.stopAndFlush(10_000);
     assertThat(recorder.count("succeeded")).isEqualTo(3);
     assertThat(completer.backlog()).isZero();
+  }
+
+  @Test
+  void anOutcomeTheDatabaseRefusesAloneIsDroppedAndTheOthersAreRecorded() {
+    Map<String, RunningJob> jobs =
+        claim("ok 1", "poison success", "ok 2", "poison failure", "ok 3 fails");
+    // A constraint of the application's that the poison jobs' outcomes break: a data error (23514)
+    // from the real database, for these rows only.
+    db.execute(
+        "ALTER TABLE coding_jobs ADD CONSTRAINT test_poison"
+            + " CHECK (prompt NOT LIKE 'poison%' OR status = 'processing')");
+    completer.submit(new Completer.Success(jobs.get("ok 1"), Duration.ZERO));
+    completer.submit(new Completer.Success(jobs.get("poison success"), Duration.ZERO));
+    completer.submit(new Completer.Success(jobs.get("ok 2"), Duration.ZERO));
+    completer.submit(
+        new Completer.Failure(
+            jobs.get("poison failure"), new IllegalStateException("boom"), true, Duration.ZERO));
+    completer.submit(
+        new Completer.Failure(
+            jobs.get("ok 3 fails"), new IllegalStateException("boom"), true, Duration.ZERO));
+    completer.start();
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                recorder.count("succeeded") == 2
+                    && recorder.count("retried") == 1
+                    && recorder.count("lost") == 2);
+    assertThat(completer.dropped()).isEqualTo(2);
+    assertThat(recorder.calls)
+        .filteredOn(c -> c.startsWith("lost"))
+        .allSatisfy(
+            c ->
+                assertThat(c)
+                    .contains("the database refuses to record this outcome (SQLState 23514"))
+        .anySatisfy(c -> assertThat(c).startsWith("lost " + jobs.get("poison success").job.id()))
+        .anySatisfy(c -> assertThat(c).startsWith("lost " + jobs.get("poison failure").job.id()));
+    assertThat(status(jobs.get("ok 1"))).isEqualTo(JobStatus.COMPLETED);
+    assertThat(status(jobs.get("ok 2"))).isEqualTo(JobStatus.COMPLETED);
+    assertThat(status(jobs.get("ok 3 fails"))).isEqualTo(JobStatus.PENDING);
+    // Nothing was written for the dropped outcomes: their jobs return after their lease.
+    assertThat(status(jobs.get("poison success"))).isEqualTo(JobStatus.PROCESSING);
+    assertThat(status(jobs.get("poison failure"))).isEqualTo(JobStatus.PROCESSING);
+    assertThat(completer.backlog()).isZero();
+  }
+
+  @Test
+  void aBatchRefusedOnceForItsDataIsRecordedOneByOneAndNothingIsDropped() {
+    List<RunningJob> jobs = claim(3);
+    faults.failNext(COMPLETE, 1, "22P05");
+    jobs.forEach(rj -> completer.submit(new Completer.Success(rj, Duration.ZERO)));
+    completer.start();
+    await().atMost(Duration.ofSeconds(10)).until(() -> recorder.count("succeeded") == 3);
+    assertThat(faults.failed()).isEqualTo(1);
+    assertThat(completer.dropped()).isZero();
+    assertThat(recorder.count("lost")).isZero();
+    assertThat(jobs).allSatisfy(rj -> assertThat(status(rj)).isEqualTo(JobStatus.COMPLETED));
+  }
+
+  @Test
+  void aLostConnectionWhileRecordingOneByOneKeepsTheRestForTheRetry() {
+    List<RunningJob> jobs = claim(3);
+    faults.failNext(COMPLETE, 1, "22P05"); // the batch: recorded one by one
+    faults.letThrough(COMPLETE, 1); // the first alone
+    faults.failNext(COMPLETE, 1, FaultyDataSource.CONNECTION_FAILURE); // the second alone
+    jobs.forEach(rj -> completer.submit(new Completer.Success(rj, Duration.ZERO)));
+    completer.start();
+    await().atMost(Duration.ofSeconds(10)).until(() -> recorder.count("succeeded") == 3);
+    assertThat(faults.failed()).isEqualTo(2);
+    // A connection error drops nothing: the two left were retried, and each heard once.
+    assertThat(completer.dropped()).isZero();
+    assertThat(recorder.calls).doesNotHaveDuplicates();
+    assertThat(recorder.count("lost")).isZero();
+    assertThat(jobs).allSatisfy(rj -> assertThat(status(rj)).isEqualTo(JobStatus.COMPLETED));
+  }
+
+  static Stream<Arguments> faultyPolicies() {
+    RetryPolicy throwing =
+        attempt -> {
+          throw new IllegalStateException("policy bug");
+        };
+    return Stream.of(
+        Arguments.of("throws", throwing, Completer.PolicyFault.THREW),
+        Arguments.of(
+            "returns null", (RetryPolicy) attempt -> null, Completer.PolicyFault.RETURNED_NULL),
+        Arguments.of(
+            "returns a negative delay",
+            (RetryPolicy) attempt -> Duration.ofSeconds(-5),
+            Completer.PolicyFault.NEGATIVE),
+        Arguments.of(
+            "returns 400 days",
+            (RetryPolicy) attempt -> Duration.ofDays(400),
+            Completer.PolicyFault.TOO_LONG),
+        Arguments.of(
+            "returns the longest Duration",
+            (RetryPolicy) attempt -> Duration.ofSeconds(Long.MAX_VALUE),
+            Completer.PolicyFault.TOO_LONG));
+  }
+
+  @ParameterizedTest(name = "a retry policy that {0}")
+  @MethodSource("faultyPolicies")
+  void aFaultyRetryPolicyIsReplacedByTheDefaultPolicy(
+      String name, RetryPolicy policy, Completer.PolicyFault fault) {
+    settings = Parts.withRetryPolicy(settings, policy);
+    completer = new Completer(settings, store, new Listeners(List.of(recorder)), retries::add);
+    List<RunningJob> jobs = claim(3);
+    jobs.forEach(
+        rj ->
+            completer.submit(
+                new Completer.Failure(rj, new IllegalStateException("boom"), true, Duration.ZERO)));
+    completer.start();
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> recorder.count("retried") == 3);
+    assertThat(jobs)
+        .allSatisfy(
+            rj -> {
+              Job after = queue.findJob(rj.job.id()).orElseThrow();
+              assertThat(after.status()).isEqualTo(JobStatus.PENDING);
+              assertThat(after.retryCount()).isEqualTo(1);
+            });
+    // The default policy's delay after a first attempt: from zero to its base, 1 s.
+    assertThat(retries)
+        .hasSize(3)
+        .allSatisfy(d -> assertThat(d).isBetween(Duration.ZERO, RetryPolicy.DEFAULT_BASE));
+    // One kind of fault, reported (and logged) once for the three jobs.
+    assertThat(completer.policyFaults()).containsExactly(fault);
   }
 }

@@ -7,20 +7,39 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 /**
  * A real data source whose statements fail on demand: the next {@code n} statements whose text
- * contains a given fragment throw a connection-failure {@link SQLException} when prepared (they
- * never run), or run and then throw as if their reply had been lost (they ran and committed). Every
- * other statement reaches PostgreSQL unchanged.
+ * contains a given fragment throw an {@link SQLException} when prepared (they never run), with a
+ * connection-failure SQLState ({@code 08006}) or one the test chooses; or they run and then throw
+ * as if their reply had been lost (they ran and committed). Steps may be queued: each applies to
+ * the statements that match it until its count is spent, then the next step takes over. Every other
+ * statement reaches PostgreSQL unchanged.
  */
 final class FaultyDataSource implements DataSource {
+  /** The connection-failure SQLState of {@link #failNext(String, int)}. */
+  static final String CONNECTION_FAILURE = "08006";
+
+  /** A step of the plan: {@code left} more matching statements fail with {@code sqlState}. */
+  private static final class Step {
+    final String fragment;
+    final String sqlState; // null: let the statement through
+    int left;
+
+    Step(String fragment, String sqlState, int times) {
+      this.fragment = fragment;
+      this.sqlState = sqlState;
+      this.left = times;
+    }
+  }
+
   private final DataSource real;
-  private volatile String fragment;
-  private final AtomicInteger failuresLeft = new AtomicInteger();
+  private final Deque<Step> plan = new ArrayDeque<>();
   private final AtomicInteger failed = new AtomicInteger();
   private volatile String lostReplyFragment;
   private final AtomicInteger lostRepliesLeft = new AtomicInteger();
@@ -29,10 +48,35 @@ final class FaultyDataSource implements DataSource {
     this.real = real;
   }
 
-  /** Fails the next {@code times} statements containing {@code fragment}. */
+  /** Fails the next {@code times} statements containing {@code fragment}, as a lost connection. */
   void failNext(String fragment, int times) {
-    this.fragment = fragment;
-    failuresLeft.set(times);
+    failNext(fragment, times, CONNECTION_FAILURE);
+  }
+
+  /** Fails the next {@code times} statements containing {@code fragment} with {@code sqlState}. */
+  synchronized void failNext(String fragment, int times, String sqlState) {
+    if (times > 0) {
+      plan.addLast(new Step(fragment, sqlState, times));
+    }
+  }
+
+  /** Lets the next {@code times} statements containing {@code fragment} through, then goes on. */
+  synchronized void letThrough(String fragment, int times) {
+    if (times > 0) {
+      plan.addLast(new Step(fragment, null, times));
+    }
+  }
+
+  /** The SQLState to fail this statement with, or null to run it; spends a step of the plan. */
+  private synchronized String faultFor(String sql) {
+    Step step = plan.peekFirst();
+    if (step == null || !sql.contains(step.fragment)) {
+      return null;
+    }
+    if (--step.left == 0) {
+      plan.removeFirst();
+    }
+    return step.sqlState;
   }
 
   /** Runs the next {@code times} statements containing {@code fragment}, then fails them. */
@@ -64,12 +108,12 @@ final class FaultyDataSource implements DataSource {
             (proxy, method, args) -> {
               if (method.getName().startsWith("prepare")
                   && args != null
-                  && args[0] instanceof String sql
-                  && fragment != null
-                  && sql.contains(fragment)
-                  && failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-                failed.incrementAndGet();
-                throw new SQLException("injected fault", "08006");
+                  && args[0] instanceof String sql) {
+                String sqlState = faultFor(sql);
+                if (sqlState != null) {
+                  failed.incrementAndGet();
+                  throw new SQLException("injected fault", sqlState);
+                }
               }
               Object result = invoke(c, method, args);
               if (method.getName().equals("prepareStatement")

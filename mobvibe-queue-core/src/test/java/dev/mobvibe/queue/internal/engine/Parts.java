@@ -39,6 +39,27 @@ final class Parts {
         HandlerThreads.platform(workerId));
   }
 
+  /** The same settings with another retry policy. */
+  static EngineSettings withRetryPolicy(EngineSettings s, RetryPolicy retryPolicy) {
+    return new EngineSettings(
+        s.workerId(),
+        s.concurrency(),
+        s.prefetch(),
+        s.autoPrefetch(),
+        s.pollInterval(),
+        s.leaseDuration(),
+        s.jobTimeout(),
+        s.heartbeatTimeout(),
+        s.shutdownTimeout(),
+        s.reapInterval(),
+        s.reapGrace(),
+        s.unleasedGrace(),
+        retryPolicy,
+        s.sessionTracking(),
+        s.eventBufferCapacity(),
+        s.handlerThreads());
+  }
+
   /** A running job of a claimed job, on the given ticker. */
   static RunningJob running(Job job, EngineSettings settings, Ticker ticker) {
     long now = ticker.nanos();
