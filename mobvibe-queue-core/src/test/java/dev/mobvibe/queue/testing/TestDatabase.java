@@ -27,6 +27,9 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * @RegisterExtension static final TestDatabase db = new TestDatabase();
  * }</pre>
  *
+ * <p>Under a test engine that does not run JUnit Jupiter extensions (jqwik), call {@link
+ * #open(Class)} and {@link #close()} from the class's own set-up and tear-down instead.
+ *
  * <p>The server is chosen once per JVM: {@code MOBVIBE_TEST_DATABASE_URL} (a URL of a database
  * whose user may create databases, in either form {@link DatabaseUrl} reads) if set; else a
  * PostgreSQL on 127.0.0.1:5432 with user {@code postgres} and trust auth; else a Testcontainers
@@ -47,12 +50,26 @@ public final class TestDatabase implements BeforeAllCallback, AfterAllCallback {
 
   @Override
   public void beforeAll(ExtensionContext context) throws Exception {
+    open(context.getRequiredTestClass());
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) throws Exception {
+    close();
+  }
+
+  /**
+   * Creates the class's database, as {@link #beforeAll} does, for test engines that do not run
+   * JUnit Jupiter extensions (jqwik: call it from a {@code @BeforeContainer} method, and {@link
+   * #close()} from an {@code @AfterContainer} method).
+   *
+   * @param testClass the test class, whose name starts the database's name
+   * @throws SQLException if the server refuses to create it
+   */
+  public void open(Class<?> testClass) throws SQLException {
     DatabaseUrl admin = server();
     databaseName =
-        ("mvq_"
-                + context.getRequiredTestClass().getSimpleName()
-                + "_"
-                + UUID.randomUUID().toString().substring(0, 8))
+        ("mvq_" + testClass.getSimpleName() + "_" + UUID.randomUUID().toString().substring(0, 8))
             .toLowerCase(Locale.ROOT);
     try (Connection c = connect(admin);
         Statement st = c.createStatement()) {
@@ -70,8 +87,13 @@ public final class TestDatabase implements BeforeAllCallback, AfterAllCallback {
     dataSource = new HikariDataSource(config);
   }
 
-  @Override
-  public void afterAll(ExtensionContext context) throws Exception {
+  /**
+   * Closes what the tests registered with {@link #closeLater} (last first), closes the pool and
+   * drops the database, as {@link #afterAll} does. See {@link #open(Class)}.
+   *
+   * @throws SQLException if the server refuses to drop the database
+   */
+  public void close() throws SQLException {
     for (int i = closeables.size() - 1; i >= 0; i--) {
       try {
         closeables.get(i).close();
@@ -79,6 +101,7 @@ public final class TestDatabase implements BeforeAllCallback, AfterAllCallback {
         // keep closing the rest; the database is dropped anyway
       }
     }
+    closeables.clear();
     if (dataSource != null) {
       dataSource.close();
     }
