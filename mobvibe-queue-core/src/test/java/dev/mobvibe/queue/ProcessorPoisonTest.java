@@ -17,6 +17,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * strings (or as the queue's own mapper says), and a retry policy that throws is replaced by the
  * default policy. After each, the worker goes on with the next job.
  */
+@Tag("faults")
 class ProcessorPoisonTest {
   @RegisterExtension static final TestDatabase db = new TestDatabase();
 

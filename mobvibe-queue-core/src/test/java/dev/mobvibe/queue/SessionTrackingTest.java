@@ -24,6 +24,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -169,6 +170,7 @@ class SessionTrackingTest {
    * many jobs at once) holds a key-share lock on the session until it commits: claiming and
    * completing that session's job does not wait for it, so the two cannot deadlock either.
    */
+  @Tag("faults")
   @ParameterizedTest
   @EnumSource(
       value = SessionTracking.class,
@@ -206,6 +208,7 @@ class SessionTrackingTest {
    * fail, and then needs the higher one, which the claim activates: the claim waits for the lower
    * one before it takes the higher, so the other statement gets it and neither deadlocks.
    */
+  @Tag("faults")
   @ParameterizedTest
   @EnumSource(
       value = SessionTracking.class,
@@ -257,6 +260,7 @@ class SessionTrackingTest {
    * order, so every batch moves sessions that the other workers' batches move too. Sessions are
    * locked in id order by every statement, so none of them fails with a deadlock.
    */
+  @Tag("faults")
   @ParameterizedTest
   @EnumSource(
       value = SessionTracking.class,

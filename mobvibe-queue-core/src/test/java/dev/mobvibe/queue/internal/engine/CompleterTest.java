@@ -21,6 +21,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -34,6 +35,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * with their outcome: one the database refuses for its data is dropped alone, and a retry policy
  * that misbehaves is replaced by the default policy.
  */
+@Tag("faults")
 class CompleterTest {
   @RegisterExtension static final TestDatabase db = new TestDatabase();
 

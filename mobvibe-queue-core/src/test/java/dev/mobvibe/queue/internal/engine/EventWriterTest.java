@@ -27,6 +27,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * data is turned into JSON under {@link JobContext#emitEvent}'s rules (NUL replaced, 1 MiB at
  * most).
  */
+@Tag("faults")
 class EventWriterTest {
   @RegisterExtension static final TestDatabase db = new TestDatabase();
 
