@@ -16,8 +16,11 @@ import java.util.regex.Pattern;
  * parsed and checked in one place. A missing or malformed setting throws {@link Invalid} with one
  * line that names the setting and, unless it is a secret, the bad value.
  *
- * <p>Blank values count as unset (container environments often pass {@code NAME=}). Immutable;
- * {@link #toString()} never shows the service role key or the database password.
+ * <p>Blank values count as unset (container environments often pass {@code NAME=}). Settings that
+ * only one command uses are checked by that command: {@code SUPABASE_URL} when the Realtime notifier
+ * is built ({@link #realtimeUrl()}), so a project URL meant for something else never stops {@code
+ * stats} or {@code enqueue}. Immutable; {@link #toString()} never shows the service role key, the
+ * database password, or credentials and query parameters in {@code SUPABASE_URL}.
  */
 public final class Settings {
 
@@ -62,6 +65,7 @@ public final class Settings {
 
   private final String databaseUrl;
   private final String supabaseUrl;
+  private final String supabaseUrlLabel;
   private final String supabaseServiceRoleKey;
   private final Duration pollInterval;
   private final Duration monitorInterval;
@@ -76,7 +80,8 @@ public final class Settings {
 
   private Settings(Reader r) {
     this.databaseUrl = r.databaseUrl();
-    this.supabaseUrl = r.supabaseUrl();
+    this.supabaseUrl = r.raw(SUPABASE_URL);
+    this.supabaseUrlLabel = r.label(SUPABASE_URL);
     this.supabaseServiceRoleKey = r.secret(SUPABASE_SERVICE_ROLE_KEY);
     this.pollInterval = Duration.ofMillis(r.integer(POLL_INTERVAL_MS, 10_000, 10, 3_600_000));
     this.monitorInterval =
@@ -128,12 +133,76 @@ public final class Settings {
   }
 
   /**
-   * The Supabase project URL, if set.
+   * The Supabase project URL as given, if set; not checked (see {@link #realtimeUrl()}).
    *
-   * @return the URL
+   * @return the URL (may carry credentials: log {@link #redactUrl(String)} of it)
    */
   public Optional<String> supabaseUrl() {
     return Optional.ofNullable(supabaseUrl);
+  }
+
+  /**
+   * The Supabase project URL, checked for the Realtime notifier: an {@code https://} or {@code
+   * wss://} URL with a host, or plain {@code http://} or {@code ws://} (the Realtime client warns
+   * when that leaves this machine). Called only by what uses Realtime.
+   *
+   * @return the URL as given
+   * @throws Invalid naming SUPABASE_URL (or its flag) when it is unset or not such a URL; the value
+   *     is shown without credentials or query
+   */
+  public String realtimeUrl() {
+    if (supabaseUrl == null) {
+      throw new Invalid(supabaseUrlLabel + " is required for the Supabase Realtime notifier");
+    }
+    String problem = null;
+    try {
+      URI uri = new URI(supabaseUrl);
+      String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+      if (!Set.of("https", "wss", "http", "ws").contains(scheme)) {
+        problem = "must start with https:// or wss:// (http:// or ws:// on a private network)";
+      } else if (uri.getHost() == null || uri.getHost().isEmpty()) {
+        problem = "must name a host";
+      }
+    } catch (URISyntaxException e) {
+      problem = "is not a URL";
+    }
+    if (problem != null) {
+      throw new Invalid(
+          supabaseUrlLabel
+              + " "
+              + problem
+              + ", was '"
+              + Cli.excerpt(redactUrl(supabaseUrl), 60)
+              + "'");
+    }
+    return supabaseUrl;
+  }
+
+  /**
+   * A URL as it is safe to show: user info becomes {@code ***@} and a query or fragment {@code
+   * ?***}. It parses nothing, so it serves malformed values too; when unsure it hides more (from
+   * the last {@code @}, since a password may hold {@code /} unencoded).
+   *
+   * @param url any URL, or null
+   * @return the URL without credentials or tokens, or null for null
+   */
+  static String redactUrl(String url) {
+    if (url == null) {
+      return null;
+    }
+    String s = url.strip();
+    int scheme = s.indexOf("//");
+    int authority = scheme < 0 ? 0 : scheme + 2;
+    int at = s.lastIndexOf('@');
+    if (at >= authority) {
+      s = s.substring(0, authority) + "***@" + s.substring(at + 1);
+    }
+    for (int i = authority; i < s.length(); i++) {
+      if (s.charAt(i) == '?' || s.charAt(i) == '#') {
+        return s.substring(0, i) + "?***";
+      }
+    }
+    return s;
   }
 
   /**
@@ -240,7 +309,7 @@ public final class Settings {
     return "Settings[databaseUrl="
         + (databaseUrl == null ? "(unset)" : DatabaseUrl.redact(databaseUrl))
         + ", supabaseUrl="
-        + (supabaseUrl == null ? "(unset)" : supabaseUrl)
+        + (supabaseUrl == null ? "(unset)" : redactUrl(supabaseUrl))
         + ", supabaseServiceRoleKey="
         + (supabaseServiceRoleKey == null ? "(unset)" : "***")
         + ", pollIntervalMs="
@@ -378,40 +447,6 @@ public final class Settings {
       } catch (IllegalArgumentException e) {
         // DatabaseUrl's messages redact the password already.
         throw new Invalid(label(DATABASE_URL) + " is not usable: " + e.getMessage());
-      }
-      return value;
-    }
-
-    String supabaseUrl() {
-      String value = raw(SUPABASE_URL);
-      if (value == null) {
-        return null;
-      }
-      String problem = null;
-      try {
-        URI uri = new URI(value);
-        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-        String host = uri.getHost();
-        if (!Set.of("https", "wss", "http", "ws").contains(scheme)) {
-          problem = "must start with https:// or wss://";
-        } else if (host == null || host.isEmpty()) {
-          problem = "must name a host";
-        } else if ((scheme.equals("http") || scheme.equals("ws"))
-            && !Set.of("localhost", "127.0.0.1", "[::1]", "::1").contains(host)) {
-          // The service-role key is sent with the connection: only over TLS, except locally.
-          problem = "must use https:// or wss:// (plain http:// is allowed only for localhost)";
-        }
-      } catch (URISyntaxException e) {
-        problem = "is not a URL";
-      }
-      if (problem != null) {
-        throw new Invalid(
-            label(SUPABASE_URL)
-                + " "
-                + problem
-                + ", was '"
-                + shorten(DatabaseUrl.redact(value))
-                + "'");
       }
       return value;
     }
