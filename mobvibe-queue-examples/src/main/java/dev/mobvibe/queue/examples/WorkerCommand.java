@@ -1,5 +1,6 @@
 package dev.mobvibe.queue.examples;
 
+import dev.mobvibe.queue.DatabaseUrl;
 import dev.mobvibe.queue.Job;
 import dev.mobvibe.queue.JobHandler;
 import dev.mobvibe.queue.JobListener;
@@ -61,6 +62,9 @@ import picocli.CommandLine.Option;
     })
 final class WorkerCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(WorkerCommand.class);
+
+  /** What {@code /health} says about a database that does not answer; the log has the reason. */
+  static final String DATABASE_ERROR = "the database does not answer; the worker's log says why";
 
   @Mixin Cli.DatabaseOptions database = new Cli.DatabaseOptions();
 
@@ -244,7 +248,7 @@ final class WorkerCommand implements Callable<Integer> {
         if (choice.notifier() != null) {
           metrics.bindNotifier(choice.notifier());
         }
-        Probe probe = new Probe(queue);
+        Probe probe = new Probe(queue, db.password());
         QueueMonitor monitor = QueueMonitor.builder(queue).onReport(metrics::update).build();
         HealthServer server =
             HealthServer.start(
@@ -314,7 +318,9 @@ final class WorkerCommand implements Callable<Integer> {
         "status",
         dbProblem.isPresent() ? "database_unreachable" : state.name().toLowerCase(Locale.ROOT));
     body.put("database", dbProblem.isPresent() ? "down" : "up");
-    dbProblem.ifPresent(problem -> body.put("databaseError", problem));
+    // The reason names hosts, users and server messages: it goes to the log (Probe), not to
+    // whoever can reach the port.
+    dbProblem.ifPresent(problem -> body.put("databaseError", DATABASE_ERROR));
     body.put("runningJobs", p.runningJobs());
     body.put("concurrency", p.concurrency());
     body.put("notifier", choice.kind());
@@ -441,9 +447,16 @@ final class WorkerCommand implements Callable<Integer> {
    * with a short timeout, on one daemon thread, so a dead database answers 503 quickly instead of
    * hanging the endpoint. Each is read at most once a second, and a read still running when the
    * next request comes is joined, not repeated: a slow database never piles up queries.
+   *
+   * <p>It logs when the database stops answering (WARN, with the reason, the password taken out)
+   * and when it answers again (INFO): once per change, however often the endpoint is probed. When
+   * the first reason is only the probe's timeout (the pool waits for a connection longer), the
+   * database's own reason, once known, gets one more WARN line.
    */
   private static final class Probe implements AutoCloseable {
     private static final long TIMEOUT_MILLIS = 2_000;
+    private static final String TIMED_OUT = "no answer within " + TIMEOUT_MILLIS + " ms";
+    private static final String INTERRUPTED = "interrupted";
     private static final long CACHE_MILLIS = 1_000;
 
     private final ExecutorService executor =
@@ -455,17 +468,53 @@ final class WorkerCommand implements Callable<Integer> {
             });
     private final Refreshed<Optional<String>> problem;
     private final Refreshed<Optional<QueueStats>> stats;
+    private final String password;
+    private boolean down; // guarded by this: the state last logged, up at start
+    private boolean reasonLogged; // guarded by this: this outage's reason (not a timeout) logged
 
-    Probe(JobQueue queue) {
+    Probe(JobQueue queue, String password) {
       DataSource dataSource = queue.dataSource();
       this.problem = new Refreshed<>(() -> selectOne(dataSource), Optional::of);
       this.stats =
           new Refreshed<>(() -> Optional.of(queue.getQueueStats()), why -> Optional.empty());
+      this.password = password;
     }
 
-    /** Why the database is unreachable, or empty when a {@code SELECT 1} succeeds. */
-    Optional<String> problem() {
-      return problem.get();
+    /**
+     * Why the database is unreachable, or empty when a {@code SELECT 1} succeeds; logs a change.
+     * Synchronized so that two requests cannot log their changes in the wrong order.
+     */
+    synchronized Optional<String> problem() {
+      Optional<String> now = problem.get();
+      if (now.isEmpty()) {
+        if (down) {
+          down = false;
+          log.info("the database answers again; /health reports it up");
+        }
+        return now;
+      }
+      String reason = now.get();
+      if (reason.equals(INTERRUPTED)) {
+        return now; // this request was cut short: says nothing about the database
+      }
+      boolean fromDatabase = !reason.equals(TIMED_OUT);
+      if (!down) {
+        down = true;
+        reasonLogged = fromDatabase;
+        log.warn(
+            "the database does not answer; /health reports 503 until it does: {}", scrub(reason));
+      } else if (!reasonLogged && fromDatabase) {
+        // The pool waits for a connection far longer than the probe: its reason comes later.
+        reasonLogged = true;
+        log.warn("the database still does not answer: {}", scrub(reason));
+      }
+      return now;
+    }
+
+    /** The reason without the password (in case a driver or URL repeats it). */
+    private String scrub(String reason) {
+      String s = DatabaseUrl.redact(reason);
+      return password == null || password.isEmpty() ? s : s.replace(password, "***");
     }
 
     /** Statistics at most a second old, or empty when they cannot be read quickly. */
@@ -480,8 +529,21 @@ final class WorkerCommand implements Callable<Integer> {
         st.execute("SELECT 1");
         return Optional.empty();
       } catch (SQLException e) {
-        return Optional.of(e.getMessage());
+        return Optional.of(reason(e));
       }
+    }
+
+    /** The messages of an exception and its causes: a pool's timeout names the driver's reason. */
+    private static String reason(Throwable e) {
+      StringBuilder text = new StringBuilder(String.valueOf(e.getMessage()));
+      Throwable cause = e.getCause();
+      for (int depth = 0; cause != null && depth < 5; depth++, cause = cause.getCause()) {
+        String message = cause.getMessage();
+        if (message != null && text.indexOf(message) < 0) {
+          text.append(": ").append(message);
+        }
+      }
+      return text.toString();
     }
 
     @Override
@@ -515,13 +577,13 @@ final class WorkerCommand implements Callable<Integer> {
           last = inFlight.get(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
           inFlight = null;
         } catch (TimeoutException e) {
-          last = failed.apply("no answer within " + TIMEOUT_MILLIS + " ms");
+          last = failed.apply(TIMED_OUT);
         } catch (ExecutionException e) {
           last = failed.apply(String.valueOf(e.getCause()));
           inFlight = null;
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
-          last = failed.apply("interrupted");
+          last = failed.apply(INTERRUPTED);
         }
         readAt = System.nanoTime();
         return last;
