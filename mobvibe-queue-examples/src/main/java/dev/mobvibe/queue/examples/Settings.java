@@ -32,6 +32,7 @@ public final class Settings {
   static final String MAX_CONCURRENT_JOBS = "MAX_CONCURRENT_JOBS";
   static final String SHUTDOWN_TIMEOUT_MS = "SHUTDOWN_TIMEOUT_MS";
   static final String HEALTH_CHECK_PORT = "HEALTH_CHECK_PORT";
+  static final String HEALTH_BIND_ADDRESS = "HEALTH_BIND_ADDRESS";
   static final String LOG_LEVEL = "LOG_LEVEL";
   static final String JOB_LEASE_MS = "JOB_LEASE_MS";
   static final String JOB_TIMEOUT_MS = "JOB_TIMEOUT_MS";
@@ -52,6 +53,7 @@ public final class Settings {
           Map.entry(MAX_CONCURRENT_JOBS, "--max-concurrent-jobs"),
           Map.entry(SHUTDOWN_TIMEOUT_MS, "--shutdown-timeout-ms"),
           Map.entry(HEALTH_CHECK_PORT, "--health-check-port"),
+          Map.entry(HEALTH_BIND_ADDRESS, "--health-bind-address"),
           Map.entry(LOG_LEVEL, "--log-level"),
           Map.entry(JOB_LEASE_MS, "--job-lease-ms"),
           Map.entry(JOB_TIMEOUT_MS, "--job-timeout-ms"),
@@ -60,6 +62,15 @@ public final class Settings {
 
   private static final Pattern SCHEMA = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
   private static final Pattern WORKER = Pattern.compile("[A-Za-z0-9._:-]{1,100}");
+
+  /** An IP address (IPv6 in brackets or not, with a zone) or a host name; resolved at bind. */
+  private static final Pattern ADDRESS = Pattern.compile("[A-Za-z0-9._:%\\[\\]-]{1,255}");
+
+  /**
+   * Default HEALTH_BIND_ADDRESS: every interface, since an orchestrator's probes (Kubernetes, a
+   * load balancer) come from outside the container.
+   */
+  static final String DEFAULT_HEALTH_BIND_ADDRESS = "0.0.0.0";
   private static final List<String> LEVELS =
       List.of("trace", "debug", "info", "warn", "error", "off");
 
@@ -72,6 +83,7 @@ public final class Settings {
   private final int maxConcurrentJobs;
   private final Duration shutdownTimeout;
   private final int healthCheckPort;
+  private final String healthBindAddress;
   private final String logLevel;
   private final Duration jobLease;
   private final Duration jobTimeout;
@@ -89,6 +101,12 @@ public final class Settings {
     this.maxConcurrentJobs = (int) r.integer(MAX_CONCURRENT_JOBS, 10, 1, 1000);
     this.shutdownTimeout = Duration.ofMillis(r.integer(SHUTDOWN_TIMEOUT_MS, 30_000, 0, 3_600_000));
     this.healthCheckPort = (int) r.integer(HEALTH_CHECK_PORT, 8080, 0, 65_535);
+    this.healthBindAddress =
+        r.pattern(
+            HEALTH_BIND_ADDRESS,
+            DEFAULT_HEALTH_BIND_ADDRESS,
+            ADDRESS,
+            "an IP address (0.0.0.0: every interface; 127.0.0.1: this machine only) or a host name");
     this.logLevel = r.logLevel();
     this.jobLease = Duration.ofMillis(r.integer(JOB_LEASE_MS, 60_000, 100, 86_400_000));
     long timeout = r.integer(JOB_TIMEOUT_MS, 1_800_000, 0, 604_800_000);
@@ -260,6 +278,16 @@ public final class Settings {
   }
 
   /**
+   * The address of the health endpoint (HEALTH_BIND_ADDRESS, default {@value
+   * #DEFAULT_HEALTH_BIND_ADDRESS}: every interface).
+   *
+   * @return an IP address or a host name, as given
+   */
+  public String healthBindAddress() {
+    return healthBindAddress;
+  }
+
+  /**
    * The log level (LOG_LEVEL, default info), lower case.
    *
    * @return the level
@@ -322,6 +350,8 @@ public final class Settings {
         + shutdownTimeout.toMillis()
         + ", healthCheckPort="
         + healthCheckPort
+        + ", healthBindAddress="
+        + healthBindAddress
         + ", logLevel="
         + logLevel
         + ", jobLeaseMs="

@@ -17,6 +17,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.InetAddress;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -110,6 +111,14 @@ final class WorkerCommand implements Callable<Integer> {
   String healthCheckPort;
 
   @Option(
+      names = "--health-bind-address",
+      paramLabel = "ADDRESS",
+      description =
+          "overrides HEALTH_BIND_ADDRESS: address of /health and /metrics (default 0.0.0.0: every"
+              + " interface; 127.0.0.1: this machine only)")
+  String healthBindAddress;
+
+  @Option(
       names = "--job-lease-ms",
       paramLabel = "MS",
       description = "overrides JOB_LEASE_MS: lease on claimed jobs (default 60000)")
@@ -182,6 +191,7 @@ final class WorkerCommand implements Callable<Integer> {
     Cli.put(flags, Settings.MAX_CONCURRENT_JOBS, maxConcurrentJobs);
     Cli.put(flags, Settings.SHUTDOWN_TIMEOUT_MS, shutdownTimeoutMs);
     Cli.put(flags, Settings.HEALTH_CHECK_PORT, healthCheckPort);
+    Cli.put(flags, Settings.HEALTH_BIND_ADDRESS, healthBindAddress);
     Cli.put(flags, Settings.JOB_LEASE_MS, jobLeaseMs);
     Cli.put(flags, Settings.JOB_TIMEOUT_MS, jobTimeoutMs);
     Cli.put(flags, Settings.WORKER_ID, workerId);
@@ -211,6 +221,8 @@ final class WorkerCommand implements Callable<Integer> {
 
   private int run(Settings settings, JobHandler handler) throws InterruptedException {
     log.info("settings: {}", settings);
+    // A host name that does not resolve stops the worker before it touches the database.
+    InetAddress healthAddress = HealthServer.resolve(settings.healthBindAddress());
     try (Database db = Database.open(settings, cli.env(), true);
         JobQueue queue = db.queueBuilder().schema(settings.schema()).build()) {
       log.info("database: {}", db.description());
@@ -250,22 +262,33 @@ final class WorkerCommand implements Callable<Integer> {
         }
         Probe probe = new Probe(queue, db.password());
         QueueMonitor monitor = QueueMonitor.builder(queue).onReport(metrics::update).build();
-        HealthServer server =
-            HealthServer.start(
-                settings.healthCheckPort(),
-                () -> health(p, choice, monitor, probe),
-                () -> {
-                  probe.stats().ifPresent(metrics::update);
-                  return registry.scrape();
-                });
+        HealthServer server;
+        try {
+          server =
+              HealthServer.start(
+                  healthAddress,
+                  settings.healthCheckPort(),
+                  () -> health(p, choice, monitor, probe),
+                  () -> {
+                    probe.stats().ifPresent(metrics::update);
+                    return registry.scrape();
+                  });
+        } catch (RuntimeException e) {
+          monitor.close();
+          if (choice.notifier() != null) {
+            choice.notifier().close();
+          }
+          probe.close();
+          throw e;
+        }
         health = server;
         try {
           p.start();
           monitor.startMonitoring(settings.monitorInterval());
           log.info(
-              "worker {} ready: health on http://localhost:{}/health, metrics on /metrics",
+              "worker {} ready: health on http://{}/health, metrics on /metrics",
               p.workerId(),
-              server.port());
+              hostAndPort(server.address(), server.port()));
           ready.countDown();
           awaitStop(p, queue, finished, settings.pollInterval());
           log.info("worker {} stopping", p.workerId());
@@ -283,6 +306,12 @@ final class WorkerCommand implements Callable<Integer> {
       }
       return 0;
     }
+  }
+
+  /** The endpoint's address for the ready line: an IPv6 address in brackets. */
+  private static String hostAndPort(InetAddress address, int port) {
+    String host = address.getHostAddress();
+    return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
   }
 
   private void awaitStop(JobProcessor p, JobQueue queue, AtomicLong finished, Duration poll)
@@ -390,6 +419,15 @@ final class WorkerCommand implements Callable<Integer> {
    */
   int healthPort() {
     return health.port();
+  }
+
+  /**
+   * The health endpoint's address, once ready.
+   *
+   * @return the address
+   */
+  InetAddress healthAddress() {
+    return health.address();
   }
 
   /**

@@ -9,10 +9,13 @@ import dev.mobvibe.queue.JobQueue;
 import dev.mobvibe.queue.NewJob;
 import dev.mobvibe.queue.PlanTier;
 import dev.mobvibe.queue.testing.TestDatabase;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -105,6 +108,44 @@ class HealthEndpointTest {
                   assertThat(get(worker.url("/metrics")).body())
                       .contains("mobvibe_notifier_reconnects_total 1.0"));
     }
+  }
+
+  @Test
+  void aClientThatSendsHalfARequestDoesNotStopTheNextOne() throws Exception {
+    db.migratedQueue();
+    try (BackgroundWorker worker =
+            BackgroundWorker.start(CliRunner.env(db), "--notifier", "poll", "--no-migrate");
+        Socket stalled = new Socket()) {
+      assertThat(worker.command().healthAddress().isLoopbackAddress()).isTrue();
+      stalled.connect(
+          new InetSocketAddress(worker.command().healthAddress(), worker.command().healthPort()),
+          5_000);
+      stalled
+          .getOutputStream()
+          .write("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n".getBytes(StandardCharsets.US_ASCII));
+      stalled.getOutputStream().flush();
+      // With one thread, this waited for the stalled client for ever.
+      HttpResponse<String> answer =
+          http.send(
+              HttpRequest.newBuilder(URI.create(worker.url("/health")))
+                  .timeout(Duration.ofSeconds(5))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(answer.statusCode()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void anAddressOfAnotherMachineStopsTheWorkerWithExitCodeTwo() {
+    db.migratedQueue();
+    // 192.0.2.1 is reserved for documentation: never an address of this machine.
+    CliRunner.Result r =
+        CliRunner.run(
+            CliRunner.env(db), "worker", "--health-bind-address", "192.0.2.1", "--no-migrate");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err())
+        .startsWith("error: HEALTH_CHECK_PORT 0 on HEALTH_BIND_ADDRESS 192.0.2.1 cannot be used: ");
+    assertThat(r.err().lines()).hasSize(1);
   }
 
   @Test

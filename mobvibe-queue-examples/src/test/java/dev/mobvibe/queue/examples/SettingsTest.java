@@ -20,6 +20,7 @@ class SettingsTest {
     assertThat(s.maxConcurrentJobs()).isEqualTo(10);
     assertThat(s.shutdownTimeout()).isEqualTo(Duration.ofMillis(30_000));
     assertThat(s.healthCheckPort()).isEqualTo(8080);
+    assertThat(s.healthBindAddress()).isEqualTo("0.0.0.0");
     assertThat(s.logLevel()).isEqualTo("info");
     assertThat(s.jobLease()).isEqualTo(Duration.ofMillis(60_000));
     assertThat(s.jobTimeout()).contains(Duration.ofMillis(1_800_000));
@@ -39,6 +40,7 @@ class SettingsTest {
             Map.entry("MAX_CONCURRENT_JOBS", "4"),
             Map.entry("SHUTDOWN_TIMEOUT_MS", "0"),
             Map.entry("HEALTH_CHECK_PORT", "0"),
+            Map.entry("HEALTH_BIND_ADDRESS", "127.0.0.1"),
             Map.entry("LOG_LEVEL", "DEBUG"),
             Map.entry("JOB_LEASE_MS", "5000"),
             Map.entry("JOB_TIMEOUT_MS", "0"),
@@ -53,6 +55,7 @@ class SettingsTest {
     assertThat(s.maxConcurrentJobs()).isEqualTo(7);
     assertThat(s.shutdownTimeout()).isZero();
     assertThat(s.healthCheckPort()).isZero();
+    assertThat(s.healthBindAddress()).isEqualTo("127.0.0.1");
     assertThat(s.logLevel()).isEqualTo("warn");
     assertThat(s.jobLease()).isEqualTo(Duration.ofMillis(5000));
     assertThat(s.jobTimeout()).isEmpty();
@@ -82,6 +85,8 @@ class SettingsTest {
         "LOG_LEVEL | loud | LOG_LEVEL must be one of trace, debug, info, warn, error, off, was 'loud'",
         "QUEUE_SCHEMA | Public; drop | QUEUE_SCHEMA must be a lower-case SQL identifier, was 'Public; drop'",
         "WORKER_ID | a b | WORKER_ID must be 1 to 100 letters, digits, '.', '_', ':' or '-' characters, was 'a b'",
+        "HEALTH_BIND_ADDRESS | 0.0.0.0 x | HEALTH_BIND_ADDRESS must be an IP address (0.0.0.0: every interface; 127.0.0.1: this machine only) or a host name, was '0.0.0.0 x'",
+        "HEALTH_BIND_ADDRESS | http://h/ | HEALTH_BIND_ADDRESS must be an IP address (0.0.0.0: every interface; 127.0.0.1: this machine only) or a host name, was 'http://h/'",
       })
   void rejectsBadValuesNamingTheSetting(String name, String value, String message) {
     assertThatThrownBy(() -> Settings.parse(Map.of(name, value)))
@@ -146,6 +151,15 @@ class SettingsTest {
       })
   void redactUrlDropsCredentialsAndQueries(String url, String shown) {
     assertThat(Settings.redactUrl(url)).isEqualTo(shown);
+  }
+
+  @ParameterizedTest
+  @CsvSource({"0.0.0.0", "127.0.0.1", "::", "[::1]", "fe80::1%eth0", "health.internal"})
+  void acceptsAddressesAndHostNamesToBindTo(String address) {
+    assertThat(Settings.parse(Map.of("HEALTH_BIND_ADDRESS", address)).healthBindAddress())
+        .isEqualTo(address);
+    assertThat(Settings.parse(Map.of(), Map.of("HEALTH_BIND_ADDRESS", address)).toString())
+        .contains("healthBindAddress=" + address + ",");
   }
 
   @Test
