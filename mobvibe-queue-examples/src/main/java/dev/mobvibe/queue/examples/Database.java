@@ -55,8 +55,8 @@ final class Database implements AutoCloseable {
    * @param env the environment (for PGPASSWORD)
    * @param mayEmbed whether an embedded PostgreSQL may be started when no other answers
    * @return the database; close it to stop an embedded server
-   * @throws CliException when no database can be had, saying why and what to do; exit code 2
-   *     when SUPABASE_URL is set without DATABASE_URL
+   * @throws CliException when no database can be had, saying why and what to do; exit code 2 when
+   *     SUPABASE_URL is set without DATABASE_URL
    */
   static Database open(Settings settings, Map<String, String> env, boolean mayEmbed) {
     if (settings.databaseUrl().isPresent()) {

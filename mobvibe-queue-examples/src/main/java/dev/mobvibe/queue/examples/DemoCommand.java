@@ -142,8 +142,7 @@ final class DemoCommand implements Callable<Integer> {
     Cli.put(flags, Settings.LOG_LEVEL, logLevel);
     // The demo works in a scratch schema of the database it names on its first lines: the
     // worker's settings (SUPABASE_URL among them) are not its business.
-    Settings settings =
-        cli.settings(flags, Set.of(Settings.DATABASE_URL, Settings.LOG_LEVEL));
+    Settings settings = cli.settings(flags, Set.of(Settings.DATABASE_URL, Settings.LOG_LEVEL));
     if (logLevel == null && !cli.env().containsKey(Settings.LOG_LEVEL)) {
       Logging.quietQueueLogs(); // the narration says what happens; SDK logs would repeat it
     }

@@ -60,8 +60,7 @@ final class HealthServer implements AutoCloseable {
   private final ExecutorService pool;
   private final ScheduledExecutorService watchdog;
 
-  private HealthServer(
-      HttpServer server, ExecutorService pool, ScheduledExecutorService watchdog) {
+  private HealthServer(HttpServer server, ExecutorService pool, ScheduledExecutorService watchdog) {
     this.server = server;
     this.pool = pool;
     this.watchdog = watchdog;
@@ -70,8 +69,8 @@ final class HealthServer implements AutoCloseable {
   /**
    * Finds the address to listen on.
    *
-   * @param bindAddress HEALTH_BIND_ADDRESS: an IP address (IPv6 with or without brackets) or a
-   *     host name
+   * @param bindAddress HEALTH_BIND_ADDRESS: an IP address (IPv6 with or without brackets) or a host
+   *     name
    * @return the address
    * @throws CliException (exit code 2) when a host name does not resolve
    */

@@ -17,10 +17,10 @@ import java.util.regex.Pattern;
  * line that names the setting and, unless it is a secret, the bad value.
  *
  * <p>Blank values count as unset (container environments often pass {@code NAME=}). Settings that
- * only one command uses are checked by that command: {@code SUPABASE_URL} when the Realtime notifier
- * is built ({@link #realtimeUrl()}), so a project URL meant for something else never stops {@code
- * stats} or {@code enqueue}. Immutable; {@link #toString()} never shows the service role key, the
- * database password, or credentials and query parameters in {@code SUPABASE_URL}.
+ * only one command uses are checked by that command: {@code SUPABASE_URL} when the Realtime
+ * notifier is built ({@link #realtimeUrl()}), so a project URL meant for something else never stops
+ * {@code stats} or {@code enqueue}. Immutable; {@link #toString()} never shows the service role
+ * key, the database password, or credentials and query parameters in {@code SUPABASE_URL}.
  */
 public final class Settings {
 
@@ -71,6 +71,7 @@ public final class Settings {
    * load balancer) come from outside the container.
    */
   static final String DEFAULT_HEALTH_BIND_ADDRESS = "0.0.0.0";
+
   private static final List<String> LEVELS =
       List.of("trace", "debug", "info", "warn", "error", "off");
 

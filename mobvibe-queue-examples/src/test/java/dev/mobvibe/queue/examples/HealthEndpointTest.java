@@ -180,8 +180,7 @@ class HealthEndpointTest {
             new TcpRelay(server.getHost(), server.getPort() < 0 ? 5432 : server.getPort());
         LogCapture logs = LogCapture.start()) {
       String url =
-          CliRunner.databaseUrl(db)
-              .replaceFirst("//[^/]+/", "//127.0.0.1:" + relay.port() + "/");
+          CliRunner.databaseUrl(db).replaceFirst("//[^/]+/", "//127.0.0.1:" + relay.port() + "/");
       // The server's password, or one a trusting server ignores: either way, a secret.
       String password = db.password();
       if (password == null) {
@@ -203,9 +202,7 @@ class HealthEndpointTest {
         HttpResponse<String> down = get(worker.url("/health"));
         JsonNode json = new ObjectMapper().readTree(down.body());
         assertThat(json.get("databaseError").asText()).isEqualTo(WorkerCommand.DATABASE_ERROR);
-        assertThat(down.body())
-            .doesNotContain(password)
-            .doesNotContain("127.0.0.1");
+        assertThat(down.body()).doesNotContain(password).doesNotContain("127.0.0.1");
         assertThat(logs.warnings(warning))
             .singleElement()
             .asString()

@@ -117,7 +117,8 @@ class HealthServerTest {
                     () -> new HealthServer.Health(true, Map.of()),
                     () -> ""))
         .isInstanceOf(CliException.class)
-        .hasMessageStartingWith("HEALTH_CHECK_PORT 0 on HEALTH_BIND_ADDRESS 192.0.2.1 cannot be used")
+        .hasMessageStartingWith(
+            "HEALTH_CHECK_PORT 0 on HEALTH_BIND_ADDRESS 192.0.2.1 cannot be used")
         .satisfies(e -> assertThat(((CliException) e).exitCode()).isEqualTo(2));
   }
 

@@ -26,8 +26,7 @@ final class LogCapture implements AutoCloseable {
 
   /** Starts capturing. */
   static LogCapture start() {
-    return new LogCapture(
-        (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME));
+    return new LogCapture((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME));
   }
 
   /**
@@ -52,9 +51,7 @@ final class LogCapture implements AutoCloseable {
 
   /** The lines at WARN that contain the text. */
   List<String> warnings(String containing) {
-    return lines().stream()
-        .filter(l -> l.startsWith("WARN ") && l.contains(containing))
-        .toList();
+    return lines().stream().filter(l -> l.startsWith("WARN ") && l.contains(containing)).toList();
   }
 
   @Override

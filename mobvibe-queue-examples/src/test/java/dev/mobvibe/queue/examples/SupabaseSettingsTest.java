@@ -53,7 +53,7 @@ class SupabaseSettingsTest {
     for (List<String> args :
         List.of(
             List.of("worker"),
-            List.of(),
+            List.<String>of(),
             List.of("stats"),
             List.of("enqueue", "--prompt", "x"),
             List.of("migrate"),
@@ -128,8 +128,7 @@ class SupabaseSettingsTest {
     // A self-hosted Supabase behind its gateway on a container network; .invalid never resolves.
     try (LogCapture logs = LogCapture.start()) {
       try (BackgroundWorker worker =
-          BackgroundWorker.start(
-              env("http://kong.invalid:8000"), "--notifier", "supabase")) {
+          BackgroundWorker.start(env("http://kong.invalid:8000"), "--notifier", "supabase")) {
         HttpResponse<String> health =
             HttpClient.newHttpClient()
                 .send(

@@ -43,8 +43,8 @@ import org.slf4j.LoggerFactory;
  * <p>The API key goes only to the configured host. Use TLS ({@code https}/{@code wss}); plain
  * {@code http}/{@code ws} is accepted too, silently for localhost, 127.0.0.1 and ::1, and with one
  * WARN line at {@link Builder#build()} for any other host (a self-hosted Supabase on a private
- * container network, such as {@code http://kong:8000}), since the key then travels unencrypted.
- * The key and tokens never appear in logs, exception messages or {@code toString()}.
+ * container network, such as {@code http://kong:8000}), since the key then travels unencrypted. The
+ * key and tokens never appear in logs, exception messages or {@code toString()}.
  *
  * <p>Thread-safe. The client owns one daemon thread, {@code mobvibe-realtime-ws}, which runs the
  * protocol and calls every callback: callbacks must return quickly and hand real work to an
@@ -304,8 +304,8 @@ public final class RealtimeClient implements AutoCloseable {
 
     /**
      * Checks the options and creates the client. It connects when its first channel subscribes.
-     * Logs one WARN line (URL with the key as {@code ***}) when the URL is plain {@code http}/{@code
-     * ws} to a host other than localhost, 127.0.0.1 or ::1.
+     * Logs one WARN line (URL with the key as {@code ***}) when the URL is plain {@code
+     * http}/{@code ws} to a host other than localhost, 127.0.0.1 or ::1.
      *
      * @return the client
      * @throws IllegalArgumentException naming the bad option; the message shows no secret

@@ -59,8 +59,7 @@ class UrlAndSecretTest {
 
     List<String> lines =
         Files.readAllLines(Path.of(System.getProperty("org.slf4j.simpleLogger.logFile")));
-    for (String host :
-        List.of("kong-" + run, "realtime-" + run + ".internal", "supabase-" + run)) {
+    for (String host : List.of("kong-" + run, "realtime-" + run + ".internal", "supabase-" + run)) {
       assertThat(lines.stream().filter(l -> l.contains("WARN") && l.contains(host + " is not")))
           .as(host)
           .singleElement()

@@ -28,9 +28,9 @@ public final class RealtimeUrls {
    * @param supabaseUrl {@code https://<ref>.supabase.co} (or {@code wss://}), or {@code http://} /
    *     {@code ws://} (see {@link #sendsKeyUnencrypted(HttpUrl)})
    * @return the endpoint, in OkHttp's http/https form
-   * @throws IllegalArgumentException naming {@code supabaseUrl} and the URL without secrets, when it
-   *     is blank, malformed, has no host, carries user info, a query or a fragment, or has a scheme
-   *     other than https, wss, http and ws
+   * @throws IllegalArgumentException naming {@code supabaseUrl} and the URL without secrets, when
+   *     it is blank, malformed, has no host, carries user info, a query or a fragment, or has a
+   *     scheme other than https, wss, http and ws
    */
   public static HttpUrl endpoint(String supabaseUrl) {
     if (supabaseUrl == null || supabaseUrl.isBlank()) {
@@ -78,8 +78,8 @@ public final class RealtimeUrls {
   }
 
   /**
-   * Tells whether the key would travel unencrypted over a network: plain {@code http}/{@code ws}
-   * to a host other than localhost, 127.0.0.1 or ::1.
+   * Tells whether the key would travel unencrypted over a network: plain {@code http}/{@code ws} to
+   * a host other than localhost, 127.0.0.1 or ::1.
    *
    * @param endpoint the endpoint from {@link #endpoint(String)}
    * @return true when the connection has no TLS and leaves the machine
