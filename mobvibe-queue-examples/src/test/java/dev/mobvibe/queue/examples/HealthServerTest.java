@@ -20,6 +20,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -48,13 +52,11 @@ class HealthServerTest {
   }
 
   private HealthServer start(String metricsBody) {
-    server =
-        HealthServer.start(
-            LOOPBACK,
-            0,
-            LIMIT,
-            () -> new HealthServer.Health(true, Map.of("status", "running")),
-            () -> metricsBody);
+    return start(() -> new HealthServer.Health(true, Map.of("status", "running")), metricsBody);
+  }
+
+  private HealthServer start(Supplier<HealthServer.Health> health, String metricsBody) {
+    server = HealthServer.start(LOOPBACK, 0, LIMIT, health, () -> metricsBody);
     return server;
   }
 
@@ -141,7 +143,21 @@ class HealthServerTest {
   void clientsThatNeverReadLoseTheirThreadsAfterTheLimit() throws Exception {
     // Far more than the socket buffers between server and client hold: the writer blocks.
     String body = "x".repeat(16 * 1024 * 1024);
-    start(body);
+    // Healthy only when every thread answers a probe at the same time: then no thread is left
+    // to a deaf client.
+    CountDownLatch allThreads = new CountDownLatch(HealthServer.THREADS);
+    start(
+        () -> {
+          allThreads.countDown();
+          try {
+            return new HealthServer.Health(
+                allThreads.await(20, TimeUnit.SECONDS), Map.of("threads", "all"));
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new HealthServer.Health(false, Map.of());
+          }
+        },
+        body);
     List<Socket> deaf = new ArrayList<>();
     for (int i = 0; i < HealthServer.THREADS; i++) {
       Socket s = send("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 4096);
@@ -149,8 +165,19 @@ class HealthServerTest {
       // The answer has begun: this exchange holds a thread, writing.
       await().atMost(Duration.ofSeconds(10)).until(() -> s.getInputStream().available() > 0);
     }
-    HttpResponse<String> answer = get("/health", Duration.ofSeconds(15));
-    assertThat(answer.statusCode()).isEqualTo(200);
+    List<CompletableFuture<HttpResponse<String>>> probes = new ArrayList<>();
+    for (int i = 0; i < HealthServer.THREADS; i++) {
+      probes.add(
+          http.sendAsync(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/health"))
+                  .timeout(Duration.ofSeconds(30))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString()));
+    }
+    for (CompletableFuture<HttpResponse<String>> probe : probes) {
+      assertThat(probe.get(40, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+    }
+    // Every deaf exchange was cut, so reading now gets only what the buffers held.
     for (Socket s : deaf) {
       assertThat(drain(s)).as("bytes of a cut answer").isLessThan(body.length());
     }
