@@ -7,6 +7,7 @@ import java.time.format.DateTimeParseException;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Option;
@@ -115,7 +116,27 @@ record Cli(Map<String, String> env, PrintWriter out, PrintWriter err, boolean ow
    * @return the settings
    */
   Settings settings(Map<String, String> flags) {
-    Settings settings = Settings.parse(env, flags);
+    return applied(Settings.parse(env, flags));
+  }
+
+  /**
+   * Like {@link #settings(Map)}, reading only the named variables of the environment: for a command
+   * that uses a few settings, so that the others (a worker's SUPABASE_URL, say) neither stop it nor
+   * change what it does.
+   *
+   * @param flags flag values keyed by environment name
+   * @param variables the environment variables the command uses
+   * @return the settings
+   */
+  Settings settings(Map<String, String> flags, Set<String> variables) {
+    Map<String, String> used = new HashMap<>();
+    for (String name : variables) {
+      put(used, name, env.get(name));
+    }
+    return applied(Settings.parse(used, flags));
+  }
+
+  private static Settings applied(Settings settings) {
     Logging.setLevel(settings.logLevel());
     return settings;
   }

@@ -15,6 +15,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -23,6 +24,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * 127.0.0.1:5432 (user {@code postgres}, password {@code PGPASSWORD} if set, database {@code
  * mobvibe}, created if missing); else, for commands that may, an embedded PostgreSQL that lives as
  * long as this process. {@link #description()} says which one, without secrets.
+ *
+ * <p>The fallbacks serve development only: with {@code SUPABASE_URL} set, the settings name a
+ * Supabase project, and a worker on a local or throw-away database would look healthy while the
+ * project's jobs wait. So {@code SUPABASE_URL} without {@code DATABASE_URL} is refused.
  */
 final class Database implements AutoCloseable {
 
@@ -50,12 +55,17 @@ final class Database implements AutoCloseable {
    * @param env the environment (for PGPASSWORD)
    * @param mayEmbed whether an embedded PostgreSQL may be started when no other answers
    * @return the database; close it to stop an embedded server
-   * @throws CliException when no database can be had, saying why and what to do
+   * @throws CliException when no database can be had, saying why and what to do; exit code 2 when
+   *     SUPABASE_URL is set without DATABASE_URL
    */
   static Database open(Settings settings, Map<String, String> env, boolean mayEmbed) {
     if (settings.databaseUrl().isPresent()) {
       DatabaseUrl url = DatabaseUrl.parse(settings.databaseUrl().get());
       return new Database(url, "DATABASE_URL " + DatabaseUrl.redact(url.jdbcUrl()), null);
+    }
+    Optional<String> problem = missingProjectDatabase(settings);
+    if (problem.isPresent()) {
+      throw new CliException(2, problem.get());
     }
     if (reachable(LOCAL_HOST, LOCAL_PORT)) {
       return local(env.get("PGPASSWORD"));
@@ -70,6 +80,23 @@ final class Database implements AutoCloseable {
               + "; set DATABASE_URL (jdbc:postgresql://... or postgresql://user:pass@host/db)");
     }
     return embedded();
+  }
+
+  /**
+   * Why the fallbacks must not be used: SUPABASE_URL names a project whose database DATABASE_URL
+   * does not give.
+   *
+   * @param settings the settings
+   * @return the one-line error, or empty when DATABASE_URL is set or SUPABASE_URL is not
+   */
+  static Optional<String> missingProjectDatabase(Settings settings) {
+    if (settings.databaseUrl().isPresent() || settings.supabaseUrl().isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "SUPABASE_URL is set but DATABASE_URL is not: a Supabase project needs DATABASE_URL, the"
+            + " project's connection string (Connect in the Supabase dashboard); to use a local"
+            + " database instead, unset SUPABASE_URL");
   }
 
   private static Database local(String password) {

@@ -140,7 +140,9 @@ final class DemoCommand implements Callable<Integer> {
     Map<String, String> flags = new HashMap<>();
     Cli.put(flags, Settings.DATABASE_URL, databaseUrl);
     Cli.put(flags, Settings.LOG_LEVEL, logLevel);
-    Settings settings = cli.settings(flags);
+    // The demo works in a scratch schema of the database it names on its first lines: the
+    // worker's settings (SUPABASE_URL among them) are not its business.
+    Settings settings = cli.settings(flags, Set.of(Settings.DATABASE_URL, Settings.LOG_LEVEL));
     if (logLevel == null && !cli.env().containsKey(Settings.LOG_LEVEL)) {
       Logging.quietQueueLogs(); // the narration says what happens; SDK logs would repeat it
     }

@@ -117,10 +117,19 @@ final class Notifiers {
     return postgres(db.jdbcUrl(), db.user(), db.password());
   }
 
+  /**
+   * The Realtime notifier; SUPABASE_URL is checked here, where it is used, and nowhere else.
+   *
+   * @param settings the settings with SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY
+   * @return a new notifier, not started
+   * @throws Settings.Invalid (exit code 2) when SUPABASE_URL is malformed
+   * @throws CliException (exit code 2) when the notifier refuses an option
+   */
   private static JobNotifier supabase(Settings settings) {
+    String url = settings.realtimeUrl();
     try {
       return SupabaseRealtimeNotifier.builder()
-          .supabaseUrl(settings.supabaseUrl().orElseThrow())
+          .supabaseUrl(url)
           .apiKey(settings.supabaseServiceRoleKey().orElseThrow())
           .schema(settings.schema())
           .build();

@@ -16,8 +16,11 @@ import java.util.regex.Pattern;
  * parsed and checked in one place. A missing or malformed setting throws {@link Invalid} with one
  * line that names the setting and, unless it is a secret, the bad value.
  *
- * <p>Blank values count as unset (container environments often pass {@code NAME=}). Immutable;
- * {@link #toString()} never shows the service role key or the database password.
+ * <p>Blank values count as unset (container environments often pass {@code NAME=}). Settings that
+ * only one command uses are checked by that command: {@code SUPABASE_URL} when the Realtime
+ * notifier is built ({@link #realtimeUrl()}), so a project URL meant for something else never stops
+ * {@code stats} or {@code enqueue}. Immutable; {@link #toString()} never shows the service role
+ * key, the database password, or credentials and query parameters in {@code SUPABASE_URL}.
  */
 public final class Settings {
 
@@ -29,6 +32,7 @@ public final class Settings {
   static final String MAX_CONCURRENT_JOBS = "MAX_CONCURRENT_JOBS";
   static final String SHUTDOWN_TIMEOUT_MS = "SHUTDOWN_TIMEOUT_MS";
   static final String HEALTH_CHECK_PORT = "HEALTH_CHECK_PORT";
+  static final String HEALTH_BIND_ADDRESS = "HEALTH_BIND_ADDRESS";
   static final String LOG_LEVEL = "LOG_LEVEL";
   static final String JOB_LEASE_MS = "JOB_LEASE_MS";
   static final String JOB_TIMEOUT_MS = "JOB_TIMEOUT_MS";
@@ -49,6 +53,7 @@ public final class Settings {
           Map.entry(MAX_CONCURRENT_JOBS, "--max-concurrent-jobs"),
           Map.entry(SHUTDOWN_TIMEOUT_MS, "--shutdown-timeout-ms"),
           Map.entry(HEALTH_CHECK_PORT, "--health-check-port"),
+          Map.entry(HEALTH_BIND_ADDRESS, "--health-bind-address"),
           Map.entry(LOG_LEVEL, "--log-level"),
           Map.entry(JOB_LEASE_MS, "--job-lease-ms"),
           Map.entry(JOB_TIMEOUT_MS, "--job-timeout-ms"),
@@ -57,17 +62,29 @@ public final class Settings {
 
   private static final Pattern SCHEMA = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
   private static final Pattern WORKER = Pattern.compile("[A-Za-z0-9._:-]{1,100}");
+
+  /** An IP address (IPv6 in brackets or not, with a zone) or a host name; resolved at bind. */
+  private static final Pattern ADDRESS = Pattern.compile("[A-Za-z0-9._:%\\[\\]-]{1,255}");
+
+  /**
+   * Default HEALTH_BIND_ADDRESS: every interface, since an orchestrator's probes (Kubernetes, a
+   * load balancer) come from outside the container.
+   */
+  static final String DEFAULT_HEALTH_BIND_ADDRESS = "0.0.0.0";
+
   private static final List<String> LEVELS =
       List.of("trace", "debug", "info", "warn", "error", "off");
 
   private final String databaseUrl;
   private final String supabaseUrl;
+  private final String supabaseUrlLabel;
   private final String supabaseServiceRoleKey;
   private final Duration pollInterval;
   private final Duration monitorInterval;
   private final int maxConcurrentJobs;
   private final Duration shutdownTimeout;
   private final int healthCheckPort;
+  private final String healthBindAddress;
   private final String logLevel;
   private final Duration jobLease;
   private final Duration jobTimeout;
@@ -76,7 +93,8 @@ public final class Settings {
 
   private Settings(Reader r) {
     this.databaseUrl = r.databaseUrl();
-    this.supabaseUrl = r.supabaseUrl();
+    this.supabaseUrl = r.raw(SUPABASE_URL);
+    this.supabaseUrlLabel = r.label(SUPABASE_URL);
     this.supabaseServiceRoleKey = r.secret(SUPABASE_SERVICE_ROLE_KEY);
     this.pollInterval = Duration.ofMillis(r.integer(POLL_INTERVAL_MS, 10_000, 10, 3_600_000));
     this.monitorInterval =
@@ -84,6 +102,12 @@ public final class Settings {
     this.maxConcurrentJobs = (int) r.integer(MAX_CONCURRENT_JOBS, 10, 1, 1000);
     this.shutdownTimeout = Duration.ofMillis(r.integer(SHUTDOWN_TIMEOUT_MS, 30_000, 0, 3_600_000));
     this.healthCheckPort = (int) r.integer(HEALTH_CHECK_PORT, 8080, 0, 65_535);
+    this.healthBindAddress =
+        r.pattern(
+            HEALTH_BIND_ADDRESS,
+            DEFAULT_HEALTH_BIND_ADDRESS,
+            ADDRESS,
+            "an IP address (0.0.0.0: every interface; 127.0.0.1: this machine only) or a host name");
     this.logLevel = r.logLevel();
     this.jobLease = Duration.ofMillis(r.integer(JOB_LEASE_MS, 60_000, 100, 86_400_000));
     long timeout = r.integer(JOB_TIMEOUT_MS, 1_800_000, 0, 604_800_000);
@@ -128,12 +152,76 @@ public final class Settings {
   }
 
   /**
-   * The Supabase project URL, if set.
+   * The Supabase project URL as given, if set; not checked (see {@link #realtimeUrl()}).
    *
-   * @return the URL
+   * @return the URL (may carry credentials: log {@link #redactUrl(String)} of it)
    */
   public Optional<String> supabaseUrl() {
     return Optional.ofNullable(supabaseUrl);
+  }
+
+  /**
+   * The Supabase project URL, checked for the Realtime notifier: an {@code https://} or {@code
+   * wss://} URL with a host, or plain {@code http://} or {@code ws://} (the Realtime client warns
+   * when that leaves this machine). Called only by what uses Realtime.
+   *
+   * @return the URL as given
+   * @throws Invalid naming SUPABASE_URL (or its flag) when it is unset or not such a URL; the value
+   *     is shown without credentials or query
+   */
+  public String realtimeUrl() {
+    if (supabaseUrl == null) {
+      throw new Invalid(supabaseUrlLabel + " is required for the Supabase Realtime notifier");
+    }
+    String problem = null;
+    try {
+      URI uri = new URI(supabaseUrl);
+      String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+      if (!Set.of("https", "wss", "http", "ws").contains(scheme)) {
+        problem = "must start with https:// or wss:// (http:// or ws:// on a private network)";
+      } else if (uri.getHost() == null || uri.getHost().isEmpty()) {
+        problem = "must name a host";
+      }
+    } catch (URISyntaxException e) {
+      problem = "is not a URL";
+    }
+    if (problem != null) {
+      throw new Invalid(
+          supabaseUrlLabel
+              + " "
+              + problem
+              + ", was '"
+              + Cli.excerpt(redactUrl(supabaseUrl), 60)
+              + "'");
+    }
+    return supabaseUrl;
+  }
+
+  /**
+   * A URL as it is safe to show: user info becomes {@code ***@} and a query or fragment {@code
+   * ?***}. It parses nothing, so it serves malformed values too; when unsure it hides more (from
+   * the last {@code @}, since a password may hold {@code /} unencoded).
+   *
+   * @param url any URL, or null
+   * @return the URL without credentials or tokens, or null for null
+   */
+  static String redactUrl(String url) {
+    if (url == null) {
+      return null;
+    }
+    String s = url.strip();
+    int scheme = s.indexOf("//");
+    int authority = scheme < 0 ? 0 : scheme + 2;
+    int at = s.lastIndexOf('@');
+    if (at >= authority) {
+      s = s.substring(0, authority) + "***@" + s.substring(at + 1);
+    }
+    for (int i = authority; i < s.length(); i++) {
+      if (s.charAt(i) == '?' || s.charAt(i) == '#') {
+        return s.substring(0, i) + "?***";
+      }
+    }
+    return s;
   }
 
   /**
@@ -191,6 +279,16 @@ public final class Settings {
   }
 
   /**
+   * The address of the health endpoint (HEALTH_BIND_ADDRESS, default {@value
+   * #DEFAULT_HEALTH_BIND_ADDRESS}: every interface).
+   *
+   * @return an IP address or a host name, as given
+   */
+  public String healthBindAddress() {
+    return healthBindAddress;
+  }
+
+  /**
    * The log level (LOG_LEVEL, default info), lower case.
    *
    * @return the level
@@ -240,7 +338,7 @@ public final class Settings {
     return "Settings[databaseUrl="
         + (databaseUrl == null ? "(unset)" : DatabaseUrl.redact(databaseUrl))
         + ", supabaseUrl="
-        + (supabaseUrl == null ? "(unset)" : supabaseUrl)
+        + (supabaseUrl == null ? "(unset)" : redactUrl(supabaseUrl))
         + ", supabaseServiceRoleKey="
         + (supabaseServiceRoleKey == null ? "(unset)" : "***")
         + ", pollIntervalMs="
@@ -253,6 +351,8 @@ public final class Settings {
         + shutdownTimeout.toMillis()
         + ", healthCheckPort="
         + healthCheckPort
+        + ", healthBindAddress="
+        + healthBindAddress
         + ", logLevel="
         + logLevel
         + ", jobLeaseMs="
@@ -378,40 +478,6 @@ public final class Settings {
       } catch (IllegalArgumentException e) {
         // DatabaseUrl's messages redact the password already.
         throw new Invalid(label(DATABASE_URL) + " is not usable: " + e.getMessage());
-      }
-      return value;
-    }
-
-    String supabaseUrl() {
-      String value = raw(SUPABASE_URL);
-      if (value == null) {
-        return null;
-      }
-      String problem = null;
-      try {
-        URI uri = new URI(value);
-        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-        String host = uri.getHost();
-        if (!Set.of("https", "wss", "http", "ws").contains(scheme)) {
-          problem = "must start with https:// or wss://";
-        } else if (host == null || host.isEmpty()) {
-          problem = "must name a host";
-        } else if ((scheme.equals("http") || scheme.equals("ws"))
-            && !Set.of("localhost", "127.0.0.1", "[::1]", "::1").contains(host)) {
-          // The service-role key is sent with the connection: only over TLS, except locally.
-          problem = "must use https:// or wss:// (plain http:// is allowed only for localhost)";
-        }
-      } catch (URISyntaxException e) {
-        problem = "is not a URL";
-      }
-      if (problem != null) {
-        throw new Invalid(
-            label(SUPABASE_URL)
-                + " "
-                + problem
-                + ", was '"
-                + shorten(DatabaseUrl.redact(value))
-                + "'");
       }
       return value;
     }

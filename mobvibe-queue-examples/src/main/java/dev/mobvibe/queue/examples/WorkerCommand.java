@@ -1,5 +1,6 @@
 package dev.mobvibe.queue.examples;
 
+import dev.mobvibe.queue.DatabaseUrl;
 import dev.mobvibe.queue.Job;
 import dev.mobvibe.queue.JobHandler;
 import dev.mobvibe.queue.JobListener;
@@ -17,6 +18,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.InetAddress;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -63,6 +65,9 @@ import picocli.CommandLine.Option;
 final class WorkerCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(WorkerCommand.class);
 
+  /** What {@code /health} says about a database that does not answer; the log has the reason. */
+  static final String DATABASE_ERROR = "the database does not answer; the worker's log says why";
+
   @Mixin Cli.DatabaseOptions database = new Cli.DatabaseOptions();
 
   @Option(names = "--supabase-url", paramLabel = "URL", description = "overrides SUPABASE_URL")
@@ -105,6 +110,14 @@ final class WorkerCommand implements Callable<Integer> {
       description =
           "overrides HEALTH_CHECK_PORT: port of /health and /metrics (default 8080; 0: any free port)")
   String healthCheckPort;
+
+  @Option(
+      names = "--health-bind-address",
+      paramLabel = "ADDRESS",
+      description =
+          "overrides HEALTH_BIND_ADDRESS: address of /health and /metrics (default 0.0.0.0: every"
+              + " interface; 127.0.0.1: this machine only)")
+  String healthBindAddress;
 
   @Option(
       names = "--job-lease-ms",
@@ -179,6 +192,7 @@ final class WorkerCommand implements Callable<Integer> {
     Cli.put(flags, Settings.MAX_CONCURRENT_JOBS, maxConcurrentJobs);
     Cli.put(flags, Settings.SHUTDOWN_TIMEOUT_MS, shutdownTimeoutMs);
     Cli.put(flags, Settings.HEALTH_CHECK_PORT, healthCheckPort);
+    Cli.put(flags, Settings.HEALTH_BIND_ADDRESS, healthBindAddress);
     Cli.put(flags, Settings.JOB_LEASE_MS, jobLeaseMs);
     Cli.put(flags, Settings.JOB_TIMEOUT_MS, jobTimeoutMs);
     Cli.put(flags, Settings.WORKER_ID, workerId);
@@ -208,6 +222,8 @@ final class WorkerCommand implements Callable<Integer> {
 
   private int run(Settings settings, JobHandler handler) throws InterruptedException {
     log.info("settings: {}", settings);
+    // A host name that does not resolve stops the worker before it touches the database.
+    InetAddress healthAddress = HealthServer.resolve(settings.healthBindAddress());
     try (Database db = Database.open(settings, cli.env(), true);
         JobQueue queue = db.queueBuilder().schema(settings.schema()).build()) {
       log.info("database: {}", db.description());
@@ -245,24 +261,35 @@ final class WorkerCommand implements Callable<Integer> {
         if (choice.notifier() != null) {
           metrics.bindNotifier(choice.notifier());
         }
-        Probe probe = new Probe(queue);
+        Probe probe = new Probe(queue, db.password());
         QueueMonitor monitor = QueueMonitor.builder(queue).onReport(metrics::update).build();
-        HealthServer server =
-            HealthServer.start(
-                settings.healthCheckPort(),
-                () -> health(p, choice, monitor, probe),
-                () -> {
-                  probe.stats().ifPresent(metrics::update);
-                  return registry.scrape();
-                });
+        HealthServer server;
+        try {
+          server =
+              HealthServer.start(
+                  healthAddress,
+                  settings.healthCheckPort(),
+                  () -> health(p, choice, monitor, probe),
+                  () -> {
+                    probe.stats().ifPresent(metrics::update);
+                    return registry.scrape();
+                  });
+        } catch (RuntimeException e) {
+          monitor.close();
+          if (choice.notifier() != null) {
+            choice.notifier().close();
+          }
+          probe.close();
+          throw e;
+        }
         health = server;
         try {
           p.start();
           monitor.startMonitoring(settings.monitorInterval());
           log.info(
-              "worker {} ready: health on http://localhost:{}/health, metrics on /metrics",
+              "worker {} ready: health on http://{}/health, metrics on /metrics",
               p.workerId(),
-              server.port());
+              hostAndPort(server.address(), server.port()));
           ready.countDown();
           awaitStop(p, queue, finished, settings.pollInterval());
           log.info("worker {} stopping", p.workerId());
@@ -280,6 +307,12 @@ final class WorkerCommand implements Callable<Integer> {
       }
       return 0;
     }
+  }
+
+  /** The endpoint's address for the ready line: an IPv6 address in brackets. */
+  private static String hostAndPort(InetAddress address, int port) {
+    String host = address.getHostAddress();
+    return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
   }
 
   private void awaitStop(JobProcessor p, JobQueue queue, AtomicLong finished, Duration poll)
@@ -315,7 +348,9 @@ final class WorkerCommand implements Callable<Integer> {
         "status",
         dbProblem.isPresent() ? "database_unreachable" : state.name().toLowerCase(Locale.ROOT));
     body.put("database", dbProblem.isPresent() ? "down" : "up");
-    dbProblem.ifPresent(problem -> body.put("databaseError", problem));
+    // The reason names hosts, users and server messages: it goes to the log (Probe), not to
+    // whoever can reach the port.
+    dbProblem.ifPresent(problem -> body.put("databaseError", DATABASE_ERROR));
     body.put("runningJobs", p.runningJobs());
     body.put("concurrency", p.concurrency());
     body.put("notifier", choice.kind());
@@ -388,6 +423,15 @@ final class WorkerCommand implements Callable<Integer> {
   }
 
   /**
+   * The health endpoint's address, once ready.
+   *
+   * @return the address
+   */
+  InetAddress healthAddress() {
+    return health.address();
+  }
+
+  /**
    * The running processor, once ready.
    *
    * @return the processor
@@ -442,9 +486,16 @@ final class WorkerCommand implements Callable<Integer> {
    * with a short timeout, on one daemon thread, so a dead database answers 503 quickly instead of
    * hanging the endpoint. Each is read at most once a second, and a read still running when the
    * next request comes is joined, not repeated: a slow database never piles up queries.
+   *
+   * <p>It logs when the database stops answering (WARN, with the reason, the password taken out)
+   * and when it answers again (INFO): once per change, however often the endpoint is probed. When
+   * the first reason is only the probe's timeout (the pool waits for a connection longer), the
+   * database's own reason, once known, gets one more WARN line.
    */
   private static final class Probe implements AutoCloseable {
     private static final long TIMEOUT_MILLIS = 2_000;
+    private static final String TIMED_OUT = "no answer within " + TIMEOUT_MILLIS + " ms";
+    private static final String INTERRUPTED = "interrupted";
     private static final long CACHE_MILLIS = 1_000;
 
     private final ExecutorService executor =
@@ -456,17 +507,53 @@ final class WorkerCommand implements Callable<Integer> {
             });
     private final Refreshed<Optional<String>> problem;
     private final Refreshed<Optional<QueueStats>> stats;
+    private final String password;
+    private boolean down; // guarded by this: the state last logged, up at start
+    private boolean reasonLogged; // guarded by this: this outage's reason (not a timeout) logged
 
-    Probe(JobQueue queue) {
+    Probe(JobQueue queue, String password) {
       DataSource dataSource = queue.dataSource();
       this.problem = new Refreshed<>(() -> selectOne(dataSource), Optional::of);
       this.stats =
           new Refreshed<>(() -> Optional.of(queue.getQueueStats()), why -> Optional.empty());
+      this.password = password;
     }
 
-    /** Why the database is unreachable, or empty when a {@code SELECT 1} succeeds. */
-    Optional<String> problem() {
-      return problem.get();
+    /**
+     * Why the database is unreachable, or empty when a {@code SELECT 1} succeeds; logs a change.
+     * Synchronized so that two requests cannot log their changes in the wrong order.
+     */
+    synchronized Optional<String> problem() {
+      Optional<String> now = problem.get();
+      if (now.isEmpty()) {
+        if (down) {
+          down = false;
+          log.info("the database answers again; /health reports it up");
+        }
+        return now;
+      }
+      String reason = now.get();
+      if (reason.equals(INTERRUPTED)) {
+        return now; // this request was cut short: says nothing about the database
+      }
+      boolean fromDatabase = !reason.equals(TIMED_OUT);
+      if (!down) {
+        down = true;
+        reasonLogged = fromDatabase;
+        log.warn(
+            "the database does not answer; /health reports 503 until it does: {}", scrub(reason));
+      } else if (!reasonLogged && fromDatabase) {
+        // The pool waits for a connection far longer than the probe: its reason comes later.
+        reasonLogged = true;
+        log.warn("the database still does not answer: {}", scrub(reason));
+      }
+      return now;
+    }
+
+    /** The reason without the password (in case a driver or URL repeats it). */
+    private String scrub(String reason) {
+      String s = DatabaseUrl.redact(reason);
+      return password == null || password.isEmpty() ? s : s.replace(password, "***");
     }
 
     /** Statistics at most a second old, or empty when they cannot be read quickly. */
@@ -481,8 +568,21 @@ final class WorkerCommand implements Callable<Integer> {
         st.execute("SELECT 1");
         return Optional.empty();
       } catch (SQLException e) {
-        return Optional.of(e.getMessage());
+        return Optional.of(reason(e));
       }
+    }
+
+    /** The messages of an exception and its causes: a pool's timeout names the driver's reason. */
+    private static String reason(Throwable e) {
+      StringBuilder text = new StringBuilder(String.valueOf(e.getMessage()));
+      Throwable cause = e.getCause();
+      for (int depth = 0; cause != null && depth < 5; depth++, cause = cause.getCause()) {
+        String message = cause.getMessage();
+        if (message != null && text.indexOf(message) < 0) {
+          text.append(": ").append(message);
+        }
+      }
+      return text.toString();
     }
 
     @Override
@@ -516,13 +616,13 @@ final class WorkerCommand implements Callable<Integer> {
           last = inFlight.get(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
           inFlight = null;
         } catch (TimeoutException e) {
-          last = failed.apply("no answer within " + TIMEOUT_MILLIS + " ms");
+          last = failed.apply(TIMED_OUT);
         } catch (ExecutionException e) {
           last = failed.apply(String.valueOf(e.getCause()));
           inFlight = null;
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
-          last = failed.apply("interrupted");
+          last = failed.apply(INTERRUPTED);
         }
         readAt = System.nanoTime();
         return last;

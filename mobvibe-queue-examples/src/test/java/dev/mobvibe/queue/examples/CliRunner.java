@@ -50,6 +50,7 @@ final class CliRunner {
     env.put("POLL_INTERVAL_MS", "50");
     env.put("MONITOR_INTERVAL_MS", "100");
     env.put("HEALTH_CHECK_PORT", "0");
+    env.put("HEALTH_BIND_ADDRESS", "127.0.0.1"); // tests' endpoints stay on this machine
     env.put("SHUTDOWN_TIMEOUT_MS", "5000");
     return env;
   }

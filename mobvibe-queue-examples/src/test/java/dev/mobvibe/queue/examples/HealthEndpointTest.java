@@ -9,13 +9,17 @@ import dev.mobvibe.queue.JobQueue;
 import dev.mobvibe.queue.NewJob;
 import dev.mobvibe.queue.PlanTier;
 import dev.mobvibe.queue.testing.TestDatabase;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -107,6 +111,44 @@ class HealthEndpointTest {
   }
 
   @Test
+  void aClientThatSendsHalfARequestDoesNotStopTheNextOne() throws Exception {
+    db.migratedQueue();
+    try (BackgroundWorker worker =
+            BackgroundWorker.start(CliRunner.env(db), "--notifier", "poll", "--no-migrate");
+        Socket stalled = new Socket()) {
+      assertThat(worker.command().healthAddress().isLoopbackAddress()).isTrue();
+      stalled.connect(
+          new InetSocketAddress(worker.command().healthAddress(), worker.command().healthPort()),
+          5_000);
+      stalled
+          .getOutputStream()
+          .write("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n".getBytes(StandardCharsets.US_ASCII));
+      stalled.getOutputStream().flush();
+      // With one thread, this waited for the stalled client for ever.
+      HttpResponse<String> answer =
+          http.send(
+              HttpRequest.newBuilder(URI.create(worker.url("/health")))
+                  .timeout(Duration.ofSeconds(5))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(answer.statusCode()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void anAddressOfAnotherMachineStopsTheWorkerWithExitCodeTwo() {
+    db.migratedQueue();
+    // 192.0.2.1 is reserved for documentation: never an address of this machine.
+    CliRunner.Result r =
+        CliRunner.run(
+            CliRunner.env(db), "worker", "--health-bind-address", "192.0.2.1", "--no-migrate");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err())
+        .startsWith("error: HEALTH_CHECK_PORT 0 on HEALTH_BIND_ADDRESS 192.0.2.1 cannot be used: ");
+    assertThat(r.err().lines()).hasSize(1);
+  }
+
+  @Test
   void healthAnswers503WhenTheDatabaseIsUnreachable() throws Exception {
     Map<String, String> env = new HashMap<>(CliRunner.env(db));
     // Nothing listens on port 1: every connection attempt fails.
@@ -119,8 +161,81 @@ class HealthEndpointTest {
       JsonNode json = new ObjectMapper().readTree(health.body());
       assertThat(json.get("database").asText()).isEqualTo("down");
       assertThat(json.get("status").asText()).isEqualTo("database_unreachable");
-      assertThat(health.body()).doesNotContain("secret-pw");
+      // No host, user or server message for whoever reaches the port: the log has them.
+      assertThat(json.get("databaseError").asText()).isEqualTo(WorkerCommand.DATABASE_ERROR);
+      assertThat(health.body())
+          .doesNotContain("secret-pw")
+          .doesNotContain("127.0.0.1")
+          .doesNotContain("nobody");
       assertThat(get(worker.url("/metrics")).statusCode()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void theReasonGoesToTheLogOncePerChangeNeverToTheCallerAndNeverWithThePassword()
+      throws Exception {
+    db.migratedQueue();
+    URI server = URI.create(db.jdbcUrl().substring("jdbc:".length()));
+    try (TcpRelay relay =
+            new TcpRelay(server.getHost(), server.getPort() < 0 ? 5432 : server.getPort());
+        LogCapture logs = LogCapture.start()) {
+      String url =
+          CliRunner.databaseUrl(db).replaceFirst("//[^/]+/", "//127.0.0.1:" + relay.port() + "/");
+      // The server's password, or one a trusting server ignores: either way, a secret.
+      String password = db.password();
+      if (password == null) {
+        password = "pw-" + UUID.randomUUID();
+        url += (url.contains("?") ? "&" : "?") + "password=" + password;
+      }
+      Map<String, String> env = new HashMap<>(CliRunner.env(db));
+      env.put("DATABASE_URL", url);
+      String warning = "the database does not answer";
+      try (BackgroundWorker worker =
+          BackgroundWorker.start(
+              env, "--no-migrate", "--notifier", "poll", "--worker-id", "relay-test")) {
+        assertThat(get(worker.url("/health")).statusCode()).isEqualTo(200);
+
+        relay.cut();
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(() -> get(worker.url("/health")).statusCode() == 503);
+        HttpResponse<String> down = get(worker.url("/health"));
+        JsonNode json = new ObjectMapper().readTree(down.body());
+        assertThat(json.get("databaseError").asText()).isEqualTo(WorkerCommand.DATABASE_ERROR);
+        assertThat(down.body()).doesNotContain(password).doesNotContain("127.0.0.1");
+        assertThat(logs.warnings(warning))
+            .singleElement()
+            .asString()
+            .contains("/health reports 503 until it does: ");
+
+        // Probed again and again while it stays down: still the one line.
+        await()
+            .during(Duration.ofSeconds(3))
+            .atMost(Duration.ofSeconds(20))
+            .until(
+                () ->
+                    get(worker.url("/health")).statusCode() == 503
+                        && logs.warnings(warning).size() == 1);
+
+        relay.restore();
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .until(() -> get(worker.url("/health")).statusCode() == 200);
+        assertThat(get(worker.url("/health")).statusCode()).isEqualTo(200);
+        assertThat(logs.lines())
+            .filteredOn(l -> l.contains("the database answers again"))
+            .singleElement()
+            .asString()
+            .startsWith("INFO ");
+      }
+      // At most one more line for the outage: the pool's own reason, once it was known.
+      assertThat(logs.warnings(warning).size() + logs.warnings("still does not answer").size())
+          .isBetween(1, 2);
+      // (A short password of a server that asks for one could be part of any word: unchecked.)
+      final String secret = password;
+      if (secret.length() >= 12) {
+        assertThat(logs.lines()).noneMatch(l -> l.contains(secret));
+      }
     }
   }
 }

@@ -20,6 +20,7 @@ class SettingsTest {
     assertThat(s.maxConcurrentJobs()).isEqualTo(10);
     assertThat(s.shutdownTimeout()).isEqualTo(Duration.ofMillis(30_000));
     assertThat(s.healthCheckPort()).isEqualTo(8080);
+    assertThat(s.healthBindAddress()).isEqualTo("0.0.0.0");
     assertThat(s.logLevel()).isEqualTo("info");
     assertThat(s.jobLease()).isEqualTo(Duration.ofMillis(60_000));
     assertThat(s.jobTimeout()).contains(Duration.ofMillis(1_800_000));
@@ -39,6 +40,7 @@ class SettingsTest {
             Map.entry("MAX_CONCURRENT_JOBS", "4"),
             Map.entry("SHUTDOWN_TIMEOUT_MS", "0"),
             Map.entry("HEALTH_CHECK_PORT", "0"),
+            Map.entry("HEALTH_BIND_ADDRESS", "127.0.0.1"),
             Map.entry("LOG_LEVEL", "DEBUG"),
             Map.entry("JOB_LEASE_MS", "5000"),
             Map.entry("JOB_TIMEOUT_MS", "0"),
@@ -53,6 +55,7 @@ class SettingsTest {
     assertThat(s.maxConcurrentJobs()).isEqualTo(7);
     assertThat(s.shutdownTimeout()).isZero();
     assertThat(s.healthCheckPort()).isZero();
+    assertThat(s.healthBindAddress()).isEqualTo("127.0.0.1");
     assertThat(s.logLevel()).isEqualTo("warn");
     assertThat(s.jobLease()).isEqualTo(Duration.ofMillis(5000));
     assertThat(s.jobTimeout()).isEmpty();
@@ -82,8 +85,8 @@ class SettingsTest {
         "LOG_LEVEL | loud | LOG_LEVEL must be one of trace, debug, info, warn, error, off, was 'loud'",
         "QUEUE_SCHEMA | Public; drop | QUEUE_SCHEMA must be a lower-case SQL identifier, was 'Public; drop'",
         "WORKER_ID | a b | WORKER_ID must be 1 to 100 letters, digits, '.', '_', ':' or '-' characters, was 'a b'",
-        "SUPABASE_URL | ftp://x | SUPABASE_URL must start with https:// or wss://, was 'ftp://x'",
-        "SUPABASE_URL | http://abc.supabase.co | SUPABASE_URL must use https:// or wss:// (plain http:// is allowed only for localhost), was 'http://abc.supabase.co'",
+        "HEALTH_BIND_ADDRESS | 0.0.0.0 x | HEALTH_BIND_ADDRESS must be an IP address (0.0.0.0: every interface; 127.0.0.1: this machine only) or a host name, was '0.0.0.0 x'",
+        "HEALTH_BIND_ADDRESS | http://h/ | HEALTH_BIND_ADDRESS must be an IP address (0.0.0.0: every interface; 127.0.0.1: this machine only) or a host name, was 'http://h/'",
       })
   void rejectsBadValuesNamingTheSetting(String name, String value, String message) {
     assertThatThrownBy(() -> Settings.parse(Map.of(name, value)))
@@ -92,9 +95,71 @@ class SettingsTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"https://abc.supabase.co", "wss://abc.supabase.co", "http://localhost:54321"})
+  @CsvSource({
+    "https://abc.supabase.co",
+    "wss://abc.supabase.co",
+    "http://localhost:54321",
+    "http://kong:8000",
+    "ws://realtime.internal:4000/"
+  })
   void acceptsSupabaseUrlsTheRealtimeClientAccepts(String url) {
-    assertThat(Settings.parse(Map.of("SUPABASE_URL", url)).supabaseUrl()).contains(url);
+    Settings s = Settings.parse(Map.of("SUPABASE_URL", url));
+    assertThat(s.supabaseUrl()).contains(url);
+    assertThat(s.realtimeUrl()).isEqualTo(url);
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "ftp://x | SUPABASE_URL must start with https:// or wss:// (http:// or ws:// on a private network), was 'ftp://x'",
+        "http:// | SUPABASE_URL is not a URL, was 'http://'",
+        "https:///nohost | SUPABASE_URL must name a host, was 'https:///nohost'",
+        "not a url | SUPABASE_URL is not a URL, was 'not a url'",
+        "https://u:tok3n@/x?apikey=k3y | SUPABASE_URL must name a host, was 'https://***@/x?***'",
+      })
+  void supabaseUrlIsCheckedOnlyWhenRealtimeUsesIt(String value, String message) {
+    // Any other command parses it without complaint...
+    Settings s = Settings.parse(Map.of("SUPABASE_URL", value));
+    assertThat(s.supabaseUrl()).contains(value);
+    // ...and the Realtime notifier names it.
+    assertThatThrownBy(s::realtimeUrl).isInstanceOf(Settings.Invalid.class).hasMessage(message);
+  }
+
+  @Test
+  void aBadSupabaseUrlFlagIsNamedAsTheFlag() {
+    Settings s = Settings.parse(Map.of(), Map.of("SUPABASE_URL", "gopher://x"));
+    assertThatThrownBy(s::realtimeUrl).hasMessageStartingWith("--supabase-url (SUPABASE_URL) must");
+    assertThatThrownBy(() -> Settings.parse(Map.of()).realtimeUrl())
+        .isInstanceOf(Settings.Invalid.class)
+        .hasMessage("SUPABASE_URL is required for the Supabase Realtime notifier");
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "https://abc.supabase.co | https://abc.supabase.co",
+        "https://abc.supabase.co/ | https://abc.supabase.co/",
+        "https://user:tok3n@abc.supabase.co | https://***@abc.supabase.co",
+        "https://tok3n@abc.supabase.co/x | https://***@abc.supabase.co/x",
+        "https://u:p/a@ss@abc.supabase.co | https://***@abc.supabase.co",
+        "https://abc.supabase.co/?apikey=tok3n | https://abc.supabase.co/?***",
+        "wss://abc.supabase.co#access_token=tok3n | wss://abc.supabase.co?***",
+        "kong:tok3n@kong:8000 | ***@kong:8000",
+        "http://a:tok3n@kong:8000/x?y=tok3n | http://***@kong:8000/x?***",
+      })
+  void redactUrlDropsCredentialsAndQueries(String url, String shown) {
+    assertThat(Settings.redactUrl(url)).isEqualTo(shown);
+  }
+
+  @ParameterizedTest
+  @CsvSource({"0.0.0.0", "127.0.0.1", "::", "[::1]", "fe80::1%eth0", "health.internal"})
+  void acceptsAddressesAndHostNamesToBindTo(String address) {
+    assertThat(Settings.parse(Map.of("HEALTH_BIND_ADDRESS", address)).healthBindAddress())
+        .isEqualTo(address);
+    assertThat(Settings.parse(Map.of(), Map.of("HEALTH_BIND_ADDRESS", address)).toString())
+        .contains("healthBindAddress=" + address + ",");
   }
 
   @Test
@@ -124,6 +189,14 @@ class SettingsTest {
                 "sb_secret_abc"));
     assertThat(s.toString()).doesNotContain("hunter2").doesNotContain("sb_secret_abc");
     assertThat(s.toString()).contains("supabaseServiceRoleKey=***").contains("bob:***@");
+
+    s =
+        Settings.parse(
+            Map.of("SUPABASE_URL", "https://svc:tok3n@abc.supabase.co/?apikey=sb_secret_abc"));
+    assertThat(s.toString())
+        .contains("supabaseUrl=https://***@abc.supabase.co/?***,")
+        .doesNotContain("tok3n")
+        .doesNotContain("sb_secret_abc");
   }
 
   @Test

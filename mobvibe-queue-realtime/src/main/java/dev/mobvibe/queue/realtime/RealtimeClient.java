@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Objects;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A Supabase Realtime client for {@code postgres_changes}: one WebSocket to {@code
@@ -38,15 +40,18 @@ import okhttp3.OkHttpClient;
  * {@link ChannelStatus#SUBSCRIBED} only when the server says changes flow ("Subscribed to
  * PostgreSQL"), not at the join reply.
  *
- * <p>The API key goes only to the configured host, over TLS ({@code https}/{@code wss}); plain
- * {@code http}/{@code ws} is accepted for localhost, 127.0.0.1 and ::1 only. The key and tokens
- * never appear in logs, exception messages or {@code toString()}.
+ * <p>The API key goes only to the configured host. Use TLS ({@code https}/{@code wss}); plain
+ * {@code http}/{@code ws} is accepted too, silently for localhost, 127.0.0.1 and ::1, and with one
+ * WARN line at {@link Builder#build()} for any other host (a self-hosted Supabase on a private
+ * container network, such as {@code http://kong:8000}), since the key then travels unencrypted. The
+ * key and tokens never appear in logs, exception messages or {@code toString()}.
  *
  * <p>Thread-safe. The client owns one daemon thread, {@code mobvibe-realtime-ws}, which runs the
  * protocol and calls every callback: callbacks must return quickly and hand real work to an
  * executor of their own.
  */
 public final class RealtimeClient implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(RealtimeClient.class);
 
   /** Default heartbeat interval in seconds, realtime-js's: 25. */
   public static final long DEFAULT_HEARTBEAT_INTERVAL_SECONDS = 25;
@@ -183,8 +188,9 @@ public final class RealtimeClient implements AutoCloseable {
     /**
      * Sets the project URL, the seed's {@code SUPABASE_URL}. Required.
      *
-     * @param supabaseUrl {@code https://<ref>.supabase.co} or {@code wss://...}; {@code
-     *     http}/{@code ws} only to localhost, 127.0.0.1 or ::1
+     * @param supabaseUrl {@code https://<ref>.supabase.co} or {@code wss://...}; plain {@code
+     *     http}/{@code ws} to localhost, 127.0.0.1 or ::1, or (with a warning at {@link #build()},
+     *     the key then travels unencrypted) to a host on a private network
      * @return this builder
      */
     public Builder supabaseUrl(String supabaseUrl) {
@@ -298,6 +304,8 @@ public final class RealtimeClient implements AutoCloseable {
 
     /**
      * Checks the options and creates the client. It connects when its first channel subscribes.
+     * Logs one WARN line (URL with the key as {@code ***}) when the URL is plain {@code
+     * http}/{@code ws} to a host other than localhost, 127.0.0.1 or ::1.
      *
      * @return the client
      * @throws IllegalArgumentException naming the bad option; the message shows no secret
@@ -319,6 +327,13 @@ public final class RealtimeClient implements AutoCloseable {
       requirePositive("joinTimeout", joinTimeout);
       DelaySchedule reconnect = schedule("reconnectDelays", reconnectDelays);
       DelaySchedule rejoin = schedule("rejoinDelays", rejoinDelays);
+      if (RealtimeUrls.sendsKeyUnencrypted(endpoint)) {
+        log.warn(
+            "{} has no TLS and {} is not this machine: the API key (a worker's service role key)"
+                + " travels unencrypted; use https or wss unless the network is private",
+            RealtimeUrls.redacted(endpoint, protocolVersion.vsn()),
+            endpoint.host());
+      }
       boolean owns = httpClient == null;
       OkHttpClient http = owns ? new OkHttpClient() : httpClient;
       return new RealtimeClient(

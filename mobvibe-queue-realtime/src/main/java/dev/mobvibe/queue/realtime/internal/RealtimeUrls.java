@@ -8,11 +8,13 @@ import okhttp3.HttpUrl;
 
 /**
  * Builds and checks the Realtime WebSocket URL, and keeps the API key out of text. The key is only
- * ever sent to the configured host over TLS; plain {@code ws}/{@code http} is allowed for loopback
- * hosts only. Internal API.
+ * ever sent to the configured host. Plain {@code ws}/{@code http} is accepted: to a loopback host
+ * the key never leaves the machine, and to any other host (a self-hosted Supabase on a private
+ * container network, such as {@code http://kong:8000}) it travels unencrypted, which {@link
+ * #sendsKeyUnencrypted(HttpUrl)} tells so that the client can warn. Internal API.
  */
 public final class RealtimeUrls {
-  /** Hosts that may be reached without TLS: the key never leaves the machine. */
+  /** Hosts reached without TLS silently: the key never leaves the machine. */
   private static final Set<String> LOOPBACK_HOSTS = Set.of("localhost", "127.0.0.1", "::1");
 
   /** Path that supabase-js appends to SUPABASE_URL, plus Phoenix's transport segment. */
@@ -24,9 +26,11 @@ public final class RealtimeUrls {
    * Checks a Supabase URL and returns the WebSocket endpoint under it, without query parameters.
    *
    * @param supabaseUrl {@code https://<ref>.supabase.co} (or {@code wss://}), or {@code http://} /
-   *     {@code ws://} to localhost, 127.0.0.1 or ::1
+   *     {@code ws://} (see {@link #sendsKeyUnencrypted(HttpUrl)})
    * @return the endpoint, in OkHttp's http/https form
-   * @throws IllegalArgumentException naming {@code supabaseUrl} and the URL without secrets
+   * @throws IllegalArgumentException naming {@code supabaseUrl} and the URL without secrets, when
+   *     it is blank, malformed, has no host, carries user info, a query or a fragment, or has a
+   *     scheme other than https, wss, http and ws
    */
   public static HttpUrl endpoint(String supabaseUrl) {
     if (supabaseUrl == null || supabaseUrl.isBlank()) {
@@ -57,15 +61,8 @@ public final class RealtimeUrls {
       case "http", "ws" -> tls = false;
       default ->
           throw new IllegalArgumentException(
-              "supabaseUrl must use https or wss, was " + sanitize(supabaseUrl));
-    }
-    String bareHost = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
-    if (!tls && !LOOPBACK_HOSTS.contains(bareHost.toLowerCase(Locale.ROOT))) {
-      throw new IllegalArgumentException(
-          "supabaseUrl must use https or wss: the API key is sent only over TLS, and plain "
-              + scheme
-              + " is allowed only for localhost, 127.0.0.1 or ::1; was "
-              + sanitize(supabaseUrl));
+              "supabaseUrl must use https or wss (or plain http or ws on a private network), was "
+                  + sanitize(supabaseUrl));
     }
     String rebuilt =
         (tls ? "https" : "http")
@@ -78,6 +75,18 @@ public final class RealtimeUrls {
       throw new IllegalArgumentException("supabaseUrl is malformed: " + sanitize(supabaseUrl));
     }
     return base.newBuilder().addPathSegments(WEBSOCKET_PATH).build();
+  }
+
+  /**
+   * Tells whether the key would travel unencrypted over a network: plain {@code http}/{@code ws} to
+   * a host other than localhost, 127.0.0.1 or ::1.
+   *
+   * @param endpoint the endpoint from {@link #endpoint(String)}
+   * @return true when the connection has no TLS and leaves the machine
+   */
+  public static boolean sendsKeyUnencrypted(HttpUrl endpoint) {
+    return !endpoint.isHttps()
+        && !LOOPBACK_HOSTS.contains(endpoint.host().toLowerCase(Locale.ROOT));
   }
 
   /**
