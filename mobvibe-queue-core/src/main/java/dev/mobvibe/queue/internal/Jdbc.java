@@ -163,7 +163,14 @@ public final class Jdbc {
    */
   public static <T> List<T> query(Connection c, String sql, Binder binder, RowMapper<T> mapper)
       throws SQLException {
+    return query(c, 0, sql, binder, mapper);
+  }
+
+  private static <T> List<T> query(
+      Connection c, int timeoutSeconds, String sql, Binder binder, RowMapper<T> mapper)
+      throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setQueryTimeout(timeoutSeconds);
       binder.bind(ps);
       try (ResultSet rs = ps.executeQuery()) {
         List<T> rows = new ArrayList<>();
@@ -185,7 +192,13 @@ public final class Jdbc {
    * @throws SQLException from JDBC
    */
   public static int update(Connection c, String sql, Binder binder) throws SQLException {
+    return update(c, 0, sql, binder);
+  }
+
+  private static int update(Connection c, int timeoutSeconds, String sql, Binder binder)
+      throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setQueryTimeout(timeoutSeconds);
       binder.bind(ps);
       return ps.executeUpdate();
     }
@@ -204,17 +217,7 @@ public final class Jdbc {
    */
   public <T> List<T> queryOn(Connection c, String sql, Binder binder, RowMapper<T> mapper)
       throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(sql)) {
-      ps.setQueryTimeout(statementTimeoutSeconds);
-      binder.bind(ps);
-      try (ResultSet rs = ps.executeQuery()) {
-        List<T> rows = new ArrayList<>();
-        while (rs.next()) {
-          rows.add(mapper.map(rs));
-        }
-        return rows;
-      }
-    }
+    return query(c, statementTimeoutSeconds, sql, binder, mapper);
   }
 
   /**
@@ -227,11 +230,7 @@ public final class Jdbc {
    * @throws SQLException from JDBC; a statement cancelled by the timeout has SQLState 57014
    */
   public int updateOn(Connection c, String sql, Binder binder) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(sql)) {
-      ps.setQueryTimeout(statementTimeoutSeconds);
-      binder.bind(ps);
-      return ps.executeUpdate();
-    }
+    return update(c, statementTimeoutSeconds, sql, binder);
   }
 
   /**

@@ -167,10 +167,7 @@ final class Completer {
             batch.size(),
             backoffMillis,
             e.getMessage());
-        try {
-          Thread.sleep(backoffMillis); // error path only: the database is failing
-        } catch (InterruptedException ie) {
-          Thread.currentThread().interrupt();
+        if (!Engine.pauseAfterError(backoffMillis)) {
           break;
         }
         backoffMillis = Math.min(5000, backoffMillis * 2);

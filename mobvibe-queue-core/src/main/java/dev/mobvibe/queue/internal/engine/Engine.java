@@ -222,6 +222,22 @@ public final class Engine {
     return events.rejected();
   }
 
+  /**
+   * Waits before a write that failed is tried again: on the error path only, while the database is
+   * failing.
+   *
+   * @return false if the thread was interrupted (the flag is set again)
+   */
+  static boolean pauseAfterError(long millis) {
+    try {
+      Thread.sleep(millis);
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
   /** A daemon single-thread scheduler whose cancelled tasks leave its queue at once. */
   static ScheduledExecutorService singleThread(String name) {
     ScheduledThreadPoolExecutor s =

@@ -186,10 +186,7 @@ final class EventWriter {
             batch.size(),
             backoffMillis,
             DataErrors.describe(e));
-        try {
-          Thread.sleep(backoffMillis); // error path only: the database is failing
-        } catch (InterruptedException ie) {
-          Thread.currentThread().interrupt();
+        if (!Engine.pauseAfterError(backoffMillis)) {
           return;
         }
         backoffMillis = Math.min(5000, backoffMillis * 2);
