@@ -16,8 +16,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Applies the versioned migrations shipped in {@code dev/mobvibe/queue/migrations}. All pending
  * migrations run in one transaction under a transaction-scoped advisory lock keyed on the schema,
- * so two processes migrating at once take turns and the second finds nothing to do. Applied
- * versions are recorded in {@code <schema>.mobvibe_queue_migrations}. Internal API.
+ * so two processes migrating at once take turns and the second finds nothing to do. A process that
+ * finds the lock taken rolls back and tries again a little later in a new transaction, rather than
+ * wait inside its transaction: an advisory lock, unlike a table lock, does not refresh the
+ * backend's catalog caches when it is granted, so a transaction that waited could still believe the
+ * schema absent that the other process just created, and fail to create it again. Applied versions
+ * are recorded in {@code <schema>.mobvibe_queue_migrations}. Internal API.
  */
 public final class QueueSchema {
   private static final Logger log = LoggerFactory.getLogger(QueueSchema.class);
@@ -32,6 +36,9 @@ public final class QueueSchema {
 
   /** The newest schema version this build knows. */
   public static final int LATEST_VERSION = MIGRATIONS.get(MIGRATIONS.size() - 1).version();
+
+  /** The longest pause between two attempts to take the lock another process holds. */
+  private static final long LOCK_POLL_MAX_MILLIS = 1_000;
 
   private final String schema;
 
@@ -67,8 +74,8 @@ public final class QueueSchema {
   }
 
   private MigrationReport migrate(Connection c) throws SQLException {
+    lockForTransaction(c);
     try (Statement st = c.createStatement()) {
-      st.execute("SELECT pg_advisory_xact_lock(hashtext('mobvibe_queue_migrate:" + schema + "'))");
       st.execute("CREATE SCHEMA IF NOT EXISTS " + schema);
       st.execute(
           "CREATE TABLE IF NOT EXISTS "
@@ -98,6 +105,31 @@ public final class QueueSchema {
       log.info("applied migration {} ({}) to schema {}", m.version(), m.description(), schema);
     }
     return new MigrationReport(schema, from, Math.max(from, LATEST_VERSION), applied);
+  }
+
+  /**
+   * Takes the transaction-scoped migration lock, polling: between attempts the transaction is
+   * rolled back, so the attempt that gets the lock starts a new transaction after the holder's
+   * commit, with catalog caches that know what it created.
+   */
+  private void lockForTransaction(Connection c) throws SQLException {
+    long pause = 10;
+    while (!Jdbc.query(
+            c,
+            "SELECT pg_try_advisory_xact_lock(hashtext(?))",
+            ps -> ps.setString(1, "mobvibe_queue_migrate:" + schema),
+            rs -> rs.getBoolean(1))
+        .get(0)) {
+      c.rollback();
+      try {
+        Thread.sleep(pause);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new QueueException(
+            "interrupted while waiting for another process to migrate schema " + schema, e);
+      }
+      pause = Math.min(LOCK_POLL_MAX_MILLIS, pause * 2);
+    }
   }
 
   /**
