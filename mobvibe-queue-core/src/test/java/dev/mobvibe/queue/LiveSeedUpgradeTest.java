@@ -8,6 +8,9 @@ import static org.awaitility.Awaitility.await;
 
 import dev.mobvibe.queue.testing.TestDatabase;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,9 +27,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Upgrading a seed database that is in use: the indexes are built ahead of the migration's
- * transaction without blocking writers, an invalid leftover of an interrupted build is rebuilt, and
- * concurrent upgrades take turns. The seed-era schema is {@link SeedUpgradeTest}'s; each test
- * builds its own.
+ * transaction without blocking writers, an invalid leftover of an interrupted build is rebuilt,
+ * concurrent upgrades take turns, and the user's own CHECK constraints that mention status survive
+ * migration 2. The seed-era schema is {@link SeedUpgradeTest}'s; each test builds its own.
  */
 class LiveSeedUpgradeTest {
   @RegisterExtension static final TestDatabase db = new TestDatabase();
@@ -38,6 +41,73 @@ class LiveSeedUpgradeTest {
           "coding_jobs_idempotency_key_key",
           "coding_jobs_claim_idx",
           "coding_jobs_processing_lease_idx");
+
+  @Test
+  void theUsersOwnChecksThatMentionStatusSurviveTheUpgrade() {
+    String s = "own_checks";
+    seed(s);
+    db.execute(
+        """
+        ALTER TABLE {s}.coding_jobs ADD CONSTRAINT completed_jobs_have_a_time
+          CHECK (status <> 'completed' OR completed_at IS NOT NULL);
+        COMMENT ON CONSTRAINT completed_jobs_have_a_time ON {s}.coding_jobs
+          IS 'the app''s reports rely on it';
+        ALTER TABLE {s}.coding_jobs ADD CONSTRAINT "Failed Jobs Say Why"
+          CHECK (status <> 'failed' OR error_message IS NOT NULL) NOT VALID;
+        ALTER TABLE {s}.coding_jobs ADD CONSTRAINT prompt_not_blank CHECK (prompt <> '');
+        """
+            .replace("{s}", s));
+    Map<String, String> before = checks(s);
+    assertThat(before).containsKey("coding_jobs_status_check").hasSize(4);
+    before.remove("coding_jobs_status_check");
+
+    MigrationReport report = queue(s).migrate();
+
+    assertThat(report.applied()).containsExactly(1, 2);
+    Map<String, String> after = checks(s);
+    // Same names, definitions, comments; valid again where they were valid, not where not.
+    assertThat(after).containsAllEntriesOf(before).hasSize(4);
+    assertThat(after.get("coding_jobs_status_check")).contains("'cancelled'::text");
+    assertThat(after.get("Failed Jobs Say Why")).contains("validated=false");
+    assertThat(after.get("completed_jobs_have_a_time")).contains("validated=true");
+
+    // They are enforced, and cancelling (the widened seed check) works.
+    assertThatThrownBy(
+            () ->
+                db.execute(
+                    "INSERT INTO "
+                        + s
+                        + ".coding_jobs (session_id, prompt, status) VALUES ('"
+                        + SESSION_A
+                        + "', 'done without a time', 'completed')"))
+        .hasMessageContaining("completed_jobs_have_a_time");
+    assertThat(queue(s).cancelJob(FREE_OLD)).isTrue();
+
+    // Migrating again changes nothing.
+    assertThat(queue(s).migrate().applied()).isEmpty();
+    assertThat(checks(s)).isEqualTo(after);
+  }
+
+  @Test
+  void aUsersCheckNamedLikeTheStatusCheckStopsTheUpgradeWithNothingApplied() {
+    String s = "own_status_check";
+    seed(s);
+    db.execute(
+        ("ALTER TABLE {s}.coding_jobs DROP CONSTRAINT coding_jobs_status_check,"
+                + " ADD CONSTRAINT coding_jobs_status_check"
+                + " CHECK (status IN ('pending', 'processing', 'completed', 'failed', 'archived'))")
+            .replace("{s}", s));
+    Map<String, String> before = checks(s);
+
+    assertThatThrownBy(() -> queue(s).migrate())
+        .isInstanceOf(QueueException.class)
+        .hasMessageContaining("coding_jobs_status_check")
+        .hasMessageContaining("'archived'")
+        .hasMessageContaining("RENAME CONSTRAINT");
+
+    assertThat(queue(s).schemaVersion()).isZero();
+    assertThat(checks(s)).isEqualTo(before);
+  }
 
   @Test
   void afterAnUpgradeTheIndexesAreValidAndAsAFreshDatabaseHasThem() {
@@ -112,6 +182,11 @@ class LiveSeedUpgradeTest {
   void fourProcessesUpgradingOneSeedDatabaseAtOnceAllSucceed() throws Exception {
     String s = "concurrent_seed";
     seed(s);
+    db.execute(
+        "ALTER TABLE "
+            + s
+            + ".coding_jobs ADD CONSTRAINT completed_jobs_have_a_time"
+            + " CHECK (status <> 'completed' OR completed_at IS NOT NULL)");
     int threads = 4;
     List<JobQueue> queues = new ArrayList<>();
     for (int i = 0; i < threads; i++) {
@@ -146,6 +221,7 @@ class LiveSeedUpgradeTest {
     for (String name : MIGRATION_INDEXES) {
       assertThat(indexValid(s, name)).as(name).isTrue();
     }
+    assertThat(checks(s)).containsKey("completed_jobs_have_a_time");
   }
 
   /**
@@ -252,6 +328,28 @@ class LiveSeedUpgradeTest {
             + condition;
     await().atMost(Duration.ofSeconds(30)).until(() -> db.queryLong(sql) != 0);
     return db.queryLong(sql);
+  }
+
+  /** The CHECK constraints on coding_jobs: name to definition, validation and comment. */
+  private static Map<String, String> checks(String schema) {
+    Map<String, String> checks = new LinkedHashMap<>();
+    try (Connection c = db.connect();
+        PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT conname, pg_get_constraintdef(oid) || ' validated=' || convalidated"
+                    + " || ' comment=' || coalesce(obj_description(oid, 'pg_constraint'), '-')"
+                    + " FROM pg_constraint WHERE conrelid = to_regclass(?) AND contype = 'c'"
+                    + " ORDER BY conname")) {
+      ps.setString(1, schema + ".coding_jobs");
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          checks.put(rs.getString(1), rs.getString(2));
+        }
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+    return checks;
   }
 
   /** Whether the index is valid; {@code null} when it does not exist. */

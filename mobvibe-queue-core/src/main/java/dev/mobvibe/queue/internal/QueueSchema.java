@@ -57,16 +57,37 @@ import org.slf4j.LoggerFactory;
  * {@code statement_timeout} and the driver's socket timeout are off for the migration connection
  * and restored afterwards: a build cancelled half-way would only leave an invalid index behind.
  *
+ * <p><b>Check constraints and migration 2.</b> Migration 2 widens the seed's status check with
+ * {@code 'cancelled'} by dropping every {@code CHECK} on {@code coding_jobs} whose definition
+ * mentions "status", which would take a user's own constraints with it. Before migration 2 runs, in
+ * the same transaction, the runner lists the checks it will drop other than the seed's own status
+ * check (compared by definition, exactly as the server prints it), and after it runs re-creates
+ * each under its name, with its definition and comment. It re-creates them {@code NOT VALID}: new
+ * and updated rows are checked from the commit on, without a scan of the table under the lock
+ * migration 2 holds; after the commit each one that was valid before is validated again with {@code
+ * VALIDATE CONSTRAINT}, which takes {@code SHARE UPDATE EXCLUSIVE} and lets reads and writes go on.
+ * A user's check named {@code coding_jobs_status_check}, the name migration 2 gives its own, stops
+ * the migration with nothing applied, asking for a rename. What migration 2 still does under its
+ * lock: one sequential scan of {@code coding_jobs} to validate its new status check (no sort; about
+ * a quarter of a second per million rows in cache).
+ *
  * <p>Shipped migrations never change (databases recorded them as applied); fixes to how they run
- * live here. A new migration could not have done this: the blocking work is in migration 2, which
- * runs before any later migration could. To have a future migration's index built online, write it
- * at top level as {@code CREATE [UNIQUE] INDEX IF NOT EXISTS name ON {schema}.table ...}.
+ * live here. A new migration could not have done this: the blocking work and the drop are in
+ * migration 2, which runs before any later migration could. To have a future migration's index
+ * built online, write it at top level as {@code CREATE [UNIQUE] INDEX IF NOT EXISTS name ON
+ * {schema}.table ...}.
  */
 public final class QueueSchema {
   private static final Logger log = LoggerFactory.getLogger(QueueSchema.class);
 
-  /** A migration script: its version, its description and its SQL. */
-  record Migration(int version, String description, String resource) {
+  /**
+   * A migration script: its version, its description and its SQL.
+   *
+   * @param replacesStatusCheck whether the script drops the CHECK constraints on {@code
+   *     coding_jobs} that mention status to widen the seed's status check; the runner keeps the
+   *     others
+   */
+  record Migration(int version, String description, String resource, boolean replacesStatusCheck) {
 
     /** The work of this script that the runner does ahead of the transaction, in script order. */
     List<Prework> prework() {
@@ -76,11 +97,23 @@ public final class QueueSchema {
 
   static final List<Migration> MIGRATIONS =
       List.of(
-          new Migration(1, "seed baseline", "V1__seed_baseline.sql"),
-          new Migration(2, "sdk columns", "V2__sdk_columns.sql"));
+          new Migration(1, "seed baseline", "V1__seed_baseline.sql", false),
+          new Migration(2, "sdk columns", "V2__sdk_columns.sql", true));
 
   /** The newest schema version this build knows. */
   public static final int LATEST_VERSION = MIGRATIONS.get(MIGRATIONS.size() - 1).version();
+
+  /**
+   * The seed's status check as {@code pg_get_constraintdef} prints it: the one check migration 2 is
+   * meant to replace. Migration 1 and the seed both write {@code CHECK (status IN ('pending',
+   * 'processing', 'completed', 'failed'))} on a text column.
+   */
+  static final String SEED_STATUS_CHECK =
+      "CHECK ((status = ANY (ARRAY['pending'::text, 'processing'::text, 'completed'::text,"
+          + " 'failed'::text])))";
+
+  /** The name migration 2 gives the widened status check. */
+  static final String STATUS_CHECK_NAME = "coding_jobs_status_check";
 
   /** The longest pause between two attempts to take the lock another process holds. */
   private static final long LOCK_POLL_MAX_MILLIS = 1_000;
@@ -119,6 +152,19 @@ public final class QueueSchema {
     }
   }
 
+  /** A CHECK constraint migration 2 drops that is not the seed's status check: put back after. */
+  private record KeptCheck(
+      String name,
+      boolean validated,
+      boolean onStatusAlone,
+      String definition,
+      String addNotValid,
+      String comment,
+      String validate) {}
+
+  /** What the transaction did, and the checks still to validate after its commit. */
+  private record Applied(MigrationReport report, List<KeptCheck> toValidate) {}
+
   private static final Pattern CREATE_INDEX =
       Pattern.compile(
           "CREATE\\s+(UNIQUE\\s+)?INDEX\\s+IF\\s+NOT\\s+EXISTS\\s+([a-z_][a-z0-9_]*)"
@@ -144,7 +190,7 @@ public final class QueueSchema {
 
   /**
    * Applies every migration not yet recorded: the online pre-step where tables already exist, then
-   * one transaction.
+   * one transaction, then the validation of the user's checks that migration 2 put back.
    *
    * @param jdbc where to run them
    * @return what was applied
@@ -216,7 +262,26 @@ public final class QueueSchema {
       }
       unlockSession(c);
     }
-    return applyInOneTransaction(c);
+    Applied applied = applyInOneTransaction(c);
+    for (KeptCheck k : applied.toValidate()) {
+      try {
+        execute(c, k.validate());
+      } catch (SQLException e) {
+        throw new QueueException(
+            "migrations "
+                + applied.report().applied()
+                + " were applied to schema "
+                + schema
+                + ", but validating the kept constraint "
+                + k.name()
+                + " again failed: it checks new rows and stays marked NOT VALID until `"
+                + k.validate()
+                + "` runs: "
+                + e.getMessage(),
+            e);
+      }
+    }
+    return applied.report();
   }
 
   /** The pre-step work of the pending migrations that the database still lacks, in order. */
@@ -271,10 +336,10 @@ public final class QueueSchema {
     }
   }
 
-  private MigrationReport applyInOneTransaction(Connection c) throws SQLException {
+  private Applied applyInOneTransaction(Connection c) throws SQLException {
     c.setAutoCommit(false);
     try {
-      MigrationReport applied = applyPending(c);
+      Applied applied = applyPending(c);
       c.commit();
       return applied;
     } catch (SQLException | RuntimeException | Error e) {
@@ -289,7 +354,7 @@ public final class QueueSchema {
     }
   }
 
-  private MigrationReport applyPending(Connection c) throws SQLException {
+  private Applied applyPending(Connection c) throws SQLException {
     takeLock(c, "pg_try_advisory_xact_lock");
     execute(c, "CREATE SCHEMA IF NOT EXISTS " + schema);
     execute(
@@ -300,11 +365,30 @@ public final class QueueSchema {
             + " description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
     int from = currentVersion(c);
     List<Integer> applied = new ArrayList<>();
+    List<KeptCheck> toValidate = new ArrayList<>();
     for (Migration m : MIGRATIONS) {
       if (m.version() <= from) {
         continue;
       }
+      List<KeptCheck> kept = m.replacesStatusCheck() ? checksToKeep(c) : List.of();
       execute(c, load(m.resource()).replace("{schema}", schema));
+      for (KeptCheck k : kept) {
+        execute(c, k.addNotValid());
+        if (k.comment() != null) {
+          execute(c, k.comment());
+        }
+        if (k.validated()) {
+          toValidate.add(k);
+        }
+        if (k.onStatusAlone()) {
+          log.warn(
+              "kept the CHECK constraint {} on {}.coding_jobs ({}): it checks status alone; if it"
+                  + " does not admit 'cancelled', cancelling a job fails",
+              k.name(),
+              schema,
+              k.definition());
+        }
+      }
       Jdbc.update(
           c,
           "INSERT INTO "
@@ -317,7 +401,70 @@ public final class QueueSchema {
       applied.add(m.version());
       log.info("applied migration {} ({}) to schema {}", m.version(), m.description(), schema);
     }
-    return new MigrationReport(schema, from, Math.max(from, LATEST_VERSION), applied);
+    return new Applied(
+        new MigrationReport(schema, from, Math.max(from, LATEST_VERSION), applied), toValidate);
+  }
+
+  /**
+   * The checks migration 2's loop will drop (the same selection: CHECK constraints on {@code
+   * coding_jobs} whose definition mentions status) other than the seed's status check, with the
+   * statements that put each back. The server quotes names and comments.
+   */
+  private List<KeptCheck> checksToKeep(Connection c) throws SQLException {
+    List<KeptCheck> kept =
+        Jdbc.query(
+            c,
+            """
+            SELECT conname, convalidated,
+                   conkey = ARRAY[(SELECT attnum FROM pg_attribute
+                                   WHERE attrelid = conrelid AND attname = 'status')],
+                   pg_get_constraintdef(oid),
+                   format('ALTER TABLE %I.coding_jobs ADD CONSTRAINT %I %s%s', ?, conname,
+                          pg_get_constraintdef(oid),
+                          CASE WHEN convalidated THEN ' NOT VALID' ELSE '' END),
+                   CASE WHEN obj_description(oid, 'pg_constraint') IS NOT NULL
+                        THEN format('COMMENT ON CONSTRAINT %I ON %I.coding_jobs IS %L', conname, ?,
+                                    obj_description(oid, 'pg_constraint')) END,
+                   format('ALTER TABLE %I.coding_jobs VALIDATE CONSTRAINT %I', ?, conname)
+              FROM pg_constraint
+             WHERE conrelid = to_regclass(?) AND contype = 'c'
+               AND pg_get_constraintdef(oid) LIKE '%status%'
+               AND pg_get_constraintdef(oid) <> ?
+             ORDER BY conname
+            """,
+            ps -> {
+              ps.setString(1, schema);
+              ps.setString(2, schema);
+              ps.setString(3, schema);
+              ps.setString(4, schema + ".coding_jobs");
+              ps.setString(5, SEED_STATUS_CHECK);
+            },
+            rs ->
+                new KeptCheck(
+                    rs.getString(1),
+                    rs.getBoolean(2),
+                    rs.getBoolean(3),
+                    rs.getString(4),
+                    rs.getString(5),
+                    rs.getString(6),
+                    rs.getString(7)));
+    for (KeptCheck k : kept) {
+      if (k.name().equals(STATUS_CHECK_NAME)) {
+        throw new QueueException(
+            schema
+                + ".coding_jobs has a CHECK constraint named "
+                + STATUS_CHECK_NAME
+                + " that is not the seed's status check: "
+                + k.definition()
+                + ". Migration 2 replaces the constraint of that name with one that admits"
+                + " 'cancelled'. Rename yours (ALTER TABLE "
+                + schema
+                + ".coding_jobs RENAME CONSTRAINT "
+                + STATUS_CHECK_NAME
+                + " TO another_name) and migrate again; nothing was applied.");
+      }
+    }
+    return kept;
   }
 
   /**

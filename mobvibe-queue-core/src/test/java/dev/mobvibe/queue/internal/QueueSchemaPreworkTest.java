@@ -8,11 +8,20 @@ import dev.mobvibe.queue.internal.QueueSchema.AddColumn;
 import dev.mobvibe.queue.internal.QueueSchema.BuildIndex;
 import dev.mobvibe.queue.internal.QueueSchema.Migration;
 import dev.mobvibe.queue.internal.QueueSchema.Prework;
+import dev.mobvibe.queue.testing.TestDatabase;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** What the runner reads out of the shipped migration scripts for its online pre-step. */
+/**
+ * What the runner reads out of the shipped migration scripts for its online pre-step, and the one
+ * definition it keeps of its own (the seed's status check), checked against the scripts.
+ */
 class QueueSchemaPreworkTest {
+  @RegisterExtension static final TestDatabase db = new TestDatabase();
+
   @Test
   void migrationOnePrebuildsItsEventIndexAndAddsTheSessionColumnsItNames() {
     List<Prework> work = migration(1).prework();
@@ -123,6 +132,25 @@ class QueueSchemaPreworkTest {
     assertThatThrownBy(() -> QueueSchema.topLevelStatements("DO $$ BEGIN NULL; END;"))
         .isInstanceOf(QueueException.class)
         .hasMessageContaining("unterminated");
+  }
+
+  /**
+   * The runner keeps its own copy of the seed's status check, to tell it from a user's: it must be
+   * what the server prints for the check migration 1 (and the seed) wrote.
+   */
+  @Test
+  void theSeedStatusCheckIsWhatTheServerPrintsForMigrationOnesCheck() {
+    Matcher check =
+        Pattern.compile("status text NOT NULL DEFAULT 'pending' (CHECK \\(.*?\\)\\))")
+            .matcher(QueueSchema.load("V1__seed_baseline.sql"));
+    assertThat(check.find()).isTrue();
+    db.execute("CREATE TABLE seed_check (status text NOT NULL " + check.group(1) + ")");
+
+    assertThat(
+            db.queryString(
+                "SELECT pg_get_constraintdef(oid) FROM pg_constraint"
+                    + " WHERE conrelid = 'seed_check'::regclass AND contype = 'c'"))
+        .isEqualTo(QueueSchema.SEED_STATUS_CHECK);
   }
 
   private static Migration migration(int version) {
