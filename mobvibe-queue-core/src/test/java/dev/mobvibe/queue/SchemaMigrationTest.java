@@ -2,7 +2,10 @@ package dev.mobvibe.queue;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import dev.mobvibe.queue.internal.JobsSql;
 import dev.mobvibe.queue.internal.QueueSchema;
 import dev.mobvibe.queue.testing.TestDatabase;
@@ -13,6 +16,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -155,6 +159,54 @@ class SchemaMigrationTest {
                     + "SELECT version, count(*) AS n FROM concurrent.mobvibe_queue_migrations"
                     + " GROUP BY version) v"))
         .isEqualTo("1:1,2:1");
+  }
+
+  /**
+   * A process that waited for the lock must see what the holder created. The waiting connection has
+   * run CREATE SCHEMA before (as a pooled connection may have) and looked the schema up while it
+   * was absent; another session holds the migration lock while it creates the schema. Had the
+   * waiter waited inside its transaction, its catalog caches would still say the schema is absent
+   * when the holder commits, and creating it would fail with a duplicate key on pg_namespace.
+   */
+  @Test
+  void aMigrationThatWaitedForTheLockSeesTheSchemaTheHolderCreated() throws Exception {
+    String schema = "created_meanwhile";
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(db.jdbcUrl());
+    config.setUsername(db.user());
+    config.setPassword(db.password());
+    config.setMaximumPoolSize(1);
+    config.setConnectionInitSql("CREATE SCHEMA IF NOT EXISTS warmed_up");
+    config.addDataSourceProperty("ApplicationName", "waits_for_the_lock");
+    HikariDataSource oneConnection = db.closeLater(new HikariDataSource(config));
+    JobQueue queue =
+        db.closeLater(JobQueue.builder().dataSource(oneConnection).schema(schema).build());
+    assertThat(queue.schemaVersion()).isZero(); // looks the schema up while it is absent
+
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try (Connection holder = db.connect()) {
+      holder.setAutoCommit(false);
+      try (Statement st = holder.createStatement()) {
+        st.execute(
+            "SELECT pg_advisory_xact_lock(hashtext('mobvibe_queue_migrate:" + schema + "'))");
+        st.execute("CREATE SCHEMA " + schema);
+      }
+      Future<MigrationReport> migration = pool.submit(queue::migrate);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  db.queryLong(
+                          "SELECT count(*) FROM pg_stat_activity"
+                              + " WHERE application_name = 'waits_for_the_lock'"
+                              + " AND (query LIKE '%advisory_xact_lock%' OR query = 'ROLLBACK')")
+                      > 0);
+      holder.commit();
+
+      assertThat(migration.get(30, TimeUnit.SECONDS).applied()).containsExactly(1, 2);
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   @Test
