@@ -107,7 +107,11 @@ public final class JobQueue implements AutoCloseable {
   /**
    * Applies the schema migrations that this database lacks, in one transaction under an advisory
    * lock: safe to call from every process at start-up, and a no-op when up to date. Creates the
-   * seed's tables and functions where missing and upgrades a seed-era database additively.
+   * seed's tables and functions where missing and upgrades a seed-era database additively. On a
+   * database whose tables already hold data, the columns and indexes a migration adds are first
+   * added online (indexes built {@code CONCURRENTLY}, outside any transaction), so live writers are
+   * not blocked while they build; this one-time step needs a direct or session-pooled connection. A
+   * user's own CHECK constraints on {@code coding_jobs} are kept.
    *
    * @return what was applied
    * @throws QueueException if the database refuses
