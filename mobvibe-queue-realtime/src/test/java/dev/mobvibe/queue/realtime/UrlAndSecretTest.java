@@ -51,6 +51,7 @@ class UrlAndSecretTest {
             "http://localhost:" + loopbackPort,
             "ws://127.0.0.1:" + loopbackPort,
             "http://[::1]:" + loopbackPort,
+            "http://127.0.0.2:" + loopbackPort,
             "https://tls-" + run + ".example.com",
             "wss://tls-" + run + ".example.com/");
     for (String url : local) {

@@ -85,8 +85,11 @@ public final class RealtimeUrls {
    * @return true when the connection has no TLS and leaves the machine
    */
   public static boolean sendsKeyUnencrypted(HttpUrl endpoint) {
+    String host = endpoint.host().toLowerCase(Locale.ROOT);
+    // The whole of 127.0.0.0/8 is this machine, written as a literal: no name is resolved here.
     return !endpoint.isHttps()
-        && !LOOPBACK_HOSTS.contains(endpoint.host().toLowerCase(Locale.ROOT));
+        && !LOOPBACK_HOSTS.contains(host)
+        && !host.matches("127(\\.\\d{1,3}){3}");
   }
 
   /**
