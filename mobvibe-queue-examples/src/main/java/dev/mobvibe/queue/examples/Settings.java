@@ -35,6 +35,7 @@ public final class Settings {
   static final String HEALTH_BIND_ADDRESS = "HEALTH_BIND_ADDRESS";
   static final String LOG_LEVEL = "LOG_LEVEL";
   static final String JOB_LEASE_MS = "JOB_LEASE_MS";
+  static final String REAP_GRACE_MS = "REAP_GRACE_MS";
   static final String JOB_TIMEOUT_MS = "JOB_TIMEOUT_MS";
   static final String QUEUE_SCHEMA = "QUEUE_SCHEMA";
   static final String WORKER_ID = "WORKER_ID";
@@ -56,6 +57,7 @@ public final class Settings {
           Map.entry(HEALTH_BIND_ADDRESS, "--health-bind-address"),
           Map.entry(LOG_LEVEL, "--log-level"),
           Map.entry(JOB_LEASE_MS, "--job-lease-ms"),
+          Map.entry(REAP_GRACE_MS, "--reap-grace-ms"),
           Map.entry(JOB_TIMEOUT_MS, "--job-timeout-ms"),
           Map.entry(QUEUE_SCHEMA, "--schema"),
           Map.entry(WORKER_ID, "--worker-id"));
@@ -87,6 +89,7 @@ public final class Settings {
   private final String healthBindAddress;
   private final String logLevel;
   private final Duration jobLease;
+  private final Duration reapGrace;
   private final Duration jobTimeout;
   private final String schema;
   private final String workerId;
@@ -110,6 +113,8 @@ public final class Settings {
             "an IP address (0.0.0.0: every interface; 127.0.0.1: this machine only) or a host name");
     this.logLevel = r.logLevel();
     this.jobLease = Duration.ofMillis(r.integer(JOB_LEASE_MS, 60_000, 100, 86_400_000));
+    this.reapGrace =
+        Duration.ofMillis(r.integer(REAP_GRACE_MS, (int) jobLease.toMillis(), 0, 86_400_000));
     long timeout = r.integer(JOB_TIMEOUT_MS, 1_800_000, 0, 604_800_000);
     this.jobTimeout = timeout == 0 ? null : Duration.ofMillis(timeout);
     this.schema = r.pattern(QUEUE_SCHEMA, "public", SCHEMA, "a lower-case SQL identifier");
@@ -307,6 +312,15 @@ public final class Settings {
   }
 
   /**
+   * How long a lease must have been expired before it is reaped (REAP_GRACE_MS, default the lease).
+   *
+   * @return the grace
+   */
+  public Duration reapGrace() {
+    return reapGrace;
+  }
+
+  /**
    * The job timeout (JOB_TIMEOUT_MS, default 30 min).
    *
    * @return the timeout, or empty when JOB_TIMEOUT_MS is 0
@@ -357,6 +371,8 @@ public final class Settings {
         + logLevel
         + ", jobLeaseMs="
         + jobLease.toMillis()
+        + ", reapGraceMs="
+        + reapGrace.toMillis()
         + ", jobTimeoutMs="
         + (jobTimeout == null ? 0 : jobTimeout.toMillis())
         + ", schema="

@@ -126,6 +126,14 @@ final class WorkerCommand implements Callable<Integer> {
   String jobLeaseMs;
 
   @Option(
+      names = "--reap-grace-ms",
+      paramLabel = "MS",
+      description =
+          "overrides REAP_GRACE_MS: how long a lease must have been expired before it is reaped"
+              + " (default: the lease)")
+  String reapGraceMs;
+
+  @Option(
       names = "--job-timeout-ms",
       paramLabel = "MS",
       description = "overrides JOB_TIMEOUT_MS: longest attempt (default 1800000; 0: no limit)")
@@ -194,6 +202,7 @@ final class WorkerCommand implements Callable<Integer> {
     Cli.put(flags, Settings.HEALTH_CHECK_PORT, healthCheckPort);
     Cli.put(flags, Settings.HEALTH_BIND_ADDRESS, healthBindAddress);
     Cli.put(flags, Settings.JOB_LEASE_MS, jobLeaseMs);
+    Cli.put(flags, Settings.REAP_GRACE_MS, reapGraceMs);
     Cli.put(flags, Settings.JOB_TIMEOUT_MS, jobTimeoutMs);
     Cli.put(flags, Settings.WORKER_ID, workerId);
     return flags;
@@ -249,6 +258,7 @@ final class WorkerCommand implements Callable<Integer> {
                 .concurrency(settings.maxConcurrentJobs())
                 .pollInterval(settings.pollInterval())
                 .leaseDuration(settings.jobLease())
+                .reapGrace(settings.reapGrace())
                 .shutdownTimeout(settings.shutdownTimeout())
                 .notifier(choice.notifier())
                 .listener(metrics)

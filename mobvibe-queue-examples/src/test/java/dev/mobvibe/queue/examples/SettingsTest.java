@@ -23,6 +23,7 @@ class SettingsTest {
     assertThat(s.healthBindAddress()).isEqualTo("0.0.0.0");
     assertThat(s.logLevel()).isEqualTo("info");
     assertThat(s.jobLease()).isEqualTo(Duration.ofMillis(60_000));
+    assertThat(s.reapGrace()).isEqualTo(Duration.ofMillis(60_000));
     assertThat(s.jobTimeout()).contains(Duration.ofMillis(1_800_000));
     assertThat(s.schema()).isEqualTo("public");
     assertThat(s.workerId()).isEmpty();
@@ -43,6 +44,7 @@ class SettingsTest {
             Map.entry("HEALTH_BIND_ADDRESS", "127.0.0.1"),
             Map.entry("LOG_LEVEL", "DEBUG"),
             Map.entry("JOB_LEASE_MS", "5000"),
+            Map.entry("REAP_GRACE_MS", "0"),
             Map.entry("JOB_TIMEOUT_MS", "0"),
             Map.entry("QUEUE_SCHEMA", "jobs"),
             Map.entry("WORKER_ID", "w-1"));
@@ -58,6 +60,7 @@ class SettingsTest {
     assertThat(s.healthBindAddress()).isEqualTo("127.0.0.1");
     assertThat(s.logLevel()).isEqualTo("warn");
     assertThat(s.jobLease()).isEqualTo(Duration.ofMillis(5000));
+    assertThat(s.reapGrace()).isZero();
     assertThat(s.jobTimeout()).isEmpty();
     assertThat(s.schema()).isEqualTo("jobs");
     assertThat(s.workerId()).contains("w-1");
