@@ -120,6 +120,8 @@ public final class Engine {
     handlers.stopAccepting();
     producer.stop();
     join(producerThread, remainingMillis(deadline));
+    // A claim that outlived the wait may still return jobs, after the completer has stopped.
+    boolean claimOutlivedStop = producerThread.isAlive();
     if (!handlers.finish(remainingMillis(deadline))) {
       log.warn(
           "worker {}: {} jobs still running after the {} ms shutdown timeout; cancelling them",
@@ -140,7 +142,7 @@ public final class Engine {
     // for it (its statement ends within the socket timeout), then hand back whatever is leased to
     // this worker and neither held by a handler nor waiting in the completer.
     join(producerThread, Math.max(1_000, remainingMillis(deadline)));
-    if (producerThread.isAlive() || producer.sweepDue()) {
+    if (claimOutlivedStop || producer.sweepDue()) {
       sweepStranded(Math.max(1_000, remainingMillis(deadline)));
     }
     events.stopAndFlush(5_000);
