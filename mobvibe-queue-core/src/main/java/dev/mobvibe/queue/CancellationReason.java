@@ -8,6 +8,10 @@ public enum CancellationReason {
   JOB_CANCELLED,
   /** The job ran longer than the processor's job timeout; the attempt is recorded as failed. */
   TIMEOUT,
-  /** The processor lost the job's lease (it expired and was reaped); another worker may run it. */
+  /**
+   * The processor lost the job's lease: it was taken back after it expired, or the processor could
+   * not renew it for the lease plus the reap grace (the database was unreachable, or the handler
+   * went silent past its heartbeat timeout), after which another worker may reap and run it.
+   */
   LEASE_LOST
 }

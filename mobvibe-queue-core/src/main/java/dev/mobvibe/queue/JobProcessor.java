@@ -27,10 +27,11 @@ import org.slf4j.LoggerFactory;
  * handler slots, in one statement, when a notifier signals, a poll tick passes or a slot frees; the
  * handler slots run jobs; a completer records outcomes (successes batched into one statement); a
  * lease keeper renews the leases of running jobs in one statement; a timeout watcher on its own
- * thread ends attempts that run too long; expired leases (a crashed worker) are reaped, counting
- * the attempt as failed, as a step of the producer's next claim statement (so an idle worker runs
- * one statement per poll interval); an event writer writes session events in batches. Every write
- * is fenced on this worker's lease.
+ * thread ends attempts that run too long and settles jobs whose lease went unrenewed for the lease
+ * plus the reap grace; leases expired for longer than the grace (a crashed worker) are reaped,
+ * counting the attempt as failed, as a step of the producer's next claim statement (so an idle
+ * worker runs one statement per poll interval); an event writer writes session events in batches.
+ * Every write is fenced on this worker's lease.
  *
  * <p>Session lifecycle: when a job is claimed its session becomes {@code active}, on success {@code
  * completed}, on dead letter {@code failed} with a {@code state_changed} session event; see {@link

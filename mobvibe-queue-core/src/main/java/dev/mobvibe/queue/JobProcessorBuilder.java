@@ -68,7 +68,8 @@ public final class JobProcessorBuilder {
 
   /**
    * Sets the lease on claimed jobs, renewed every third of it while the handler runs. A worker that
-   * dies loses its jobs to the reaper once this passes. Default 60 seconds.
+   * dies loses its jobs to the reaper once this and the {@link #reapGrace reap grace} have passed.
+   * Default 60 seconds.
    *
    * @param leaseDuration at least 100 ms
    * @return this builder
