@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -192,29 +191,8 @@ class LiveSeedUpgradeTest {
     for (int i = 0; i < threads; i++) {
       queues.add(queue(s));
     }
-    CountDownLatch ready = new CountDownLatch(threads);
-    CountDownLatch go = new CountDownLatch(1);
-    ExecutorService pool = Executors.newFixedThreadPool(threads);
-    List<MigrationReport> reports = new ArrayList<>();
-    try {
-      List<Future<MigrationReport>> futures = new ArrayList<>();
-      for (JobQueue queue : queues) {
-        futures.add(
-            pool.submit(
-                () -> {
-                  ready.countDown();
-                  go.await();
-                  return queue.migrate();
-                }));
-      }
-      assertThat(ready.await(10, TimeUnit.SECONDS)).isTrue();
-      go.countDown();
-      for (Future<MigrationReport> f : futures) {
-        reports.add(f.get(60, TimeUnit.SECONDS));
-      }
-    } finally {
-      pool.shutdownNow();
-    }
+    List<MigrationReport> reports =
+        SchemaMigrationTest.migrateAtOnce(queues, Duration.ofSeconds(60));
 
     assertThat(reports).filteredOn(r -> !r.applied().isEmpty()).hasSize(1);
     assertThat(reports).flatMap(MigrationReport::applied).containsExactly(1, 2);

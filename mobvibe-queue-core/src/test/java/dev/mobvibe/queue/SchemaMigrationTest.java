@@ -121,38 +121,16 @@ class SchemaMigrationTest {
     for (int i = 0; i < threads; i++) {
       queues.add(db.newQueue(JobQueue.builder().schema("concurrent")));
     }
-    CountDownLatch ready = new CountDownLatch(threads);
-    CountDownLatch go = new CountDownLatch(1);
-    ExecutorService pool = Executors.newFixedThreadPool(threads);
-    try {
-      List<Future<MigrationReport>> futures = new ArrayList<>();
-      for (JobQueue queue : queues) {
-        futures.add(
-            pool.submit(
-                () -> {
-                  ready.countDown();
-                  go.await();
-                  return queue.migrate();
-                }));
-      }
-      assertThat(ready.await(10, TimeUnit.SECONDS)).isTrue();
-      go.countDown();
-      List<MigrationReport> reports = new ArrayList<>();
-      for (Future<MigrationReport> f : futures) {
-        reports.add(f.get(30, TimeUnit.SECONDS));
-      }
+    List<MigrationReport> reports = migrateAtOnce(queues, Duration.ofSeconds(30));
 
-      // Exactly one caller applied the migrations; the others found the schema up to date.
-      assertThat(reports).filteredOn(r -> !r.applied().isEmpty()).hasSize(1);
-      assertThat(reports)
-          .filteredOn(r -> !r.applied().isEmpty())
-          .first()
-          .satisfies(r -> assertThat(r.applied()).containsExactly(1, 2));
-      assertThat(reports)
-          .allSatisfy(r -> assertThat(r.toVersion()).isEqualTo(QueueSchema.LATEST_VERSION));
-    } finally {
-      pool.shutdownNow();
-    }
+    // Exactly one caller applied the migrations; the others found the schema up to date.
+    assertThat(reports).filteredOn(r -> !r.applied().isEmpty()).hasSize(1);
+    assertThat(reports)
+        .filteredOn(r -> !r.applied().isEmpty())
+        .first()
+        .satisfies(r -> assertThat(r.applied()).containsExactly(1, 2));
+    assertThat(reports)
+        .allSatisfy(r -> assertThat(r.toVersion()).isEqualTo(QueueSchema.LATEST_VERSION));
     assertThat(
             db.queryString(
                 "SELECT string_agg(version || ':' || n, ',' ORDER BY version) FROM ("
@@ -403,5 +381,38 @@ class SchemaMigrationTest {
       throw new IllegalStateException(e);
     }
     return result;
+  }
+
+  /**
+   * Calls {@code migrate()} on every queue at once, from as many threads released together.
+   *
+   * @return each call's report, in the order of {@code queues}
+   */
+  static List<MigrationReport> migrateAtOnce(List<JobQueue> queues, Duration timeout)
+      throws Exception {
+    CountDownLatch ready = new CountDownLatch(queues.size());
+    CountDownLatch go = new CountDownLatch(1);
+    ExecutorService pool = Executors.newFixedThreadPool(queues.size());
+    try {
+      List<Future<MigrationReport>> futures = new ArrayList<>();
+      for (JobQueue queue : queues) {
+        futures.add(
+            pool.submit(
+                () -> {
+                  ready.countDown();
+                  go.await();
+                  return queue.migrate();
+                }));
+      }
+      assertThat(ready.await(10, TimeUnit.SECONDS)).isTrue();
+      go.countDown();
+      List<MigrationReport> reports = new ArrayList<>();
+      for (Future<MigrationReport> f : futures) {
+        reports.add(f.get(timeout.toMillis(), TimeUnit.MILLISECONDS));
+      }
+      return reports;
+    } finally {
+      pool.shutdownNow();
+    }
   }
 }
