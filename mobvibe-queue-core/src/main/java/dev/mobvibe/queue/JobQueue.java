@@ -509,11 +509,6 @@ public final class JobQueue implements AutoCloseable {
     }
   }
 
-  /** Whole seconds, rounded up, as pgjdbc's timeouts take them. */
-  private static long seconds(Duration d) {
-    return (d.toMillis() + 999) / 1000;
-  }
-
   static String defaultWorkerId() {
     String host;
     try {
@@ -775,8 +770,10 @@ public final class JobQueue implements AutoCloseable {
       config.setMaximumPoolSize(maxPoolSize);
       config.setMinimumIdle(Math.min(2, maxPoolSize));
       config.setPoolName("mobvibe-queue-" + schema);
-      config.addDataSourceProperty("connectTimeout", String.valueOf(seconds(connectTimeout)));
-      config.addDataSourceProperty("socketTimeout", String.valueOf(seconds(socketTimeout)));
+      config.addDataSourceProperty(
+          "connectTimeout", String.valueOf(Jdbc.wholeSeconds(connectTimeout)));
+      config.addDataSourceProperty(
+          "socketTimeout", String.valueOf(Jdbc.wholeSeconds(socketTimeout)));
       config.addDataSourceProperty("tcpKeepAlive", "true");
       // Fail on first use, not here: a worker may start before its database.
       config.setInitializationFailTimeout(-1);

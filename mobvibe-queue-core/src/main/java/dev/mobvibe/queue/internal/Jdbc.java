@@ -84,9 +84,19 @@ public final class Jdbc {
    */
   public Jdbc(DataSource dataSource, Duration statementTimeout) {
     this.dataSource = dataSource;
-    long millis = statementTimeout.toMillis();
-    this.statementTimeoutSeconds =
-        millis <= 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, (millis + 999) / 1000);
+    this.statementTimeoutSeconds = wholeSeconds(statementTimeout);
+  }
+
+  /**
+   * A duration as the whole seconds the driver's timeouts take, rounded up, so a limit is never
+   * shortened; zero stays zero (no limit).
+   *
+   * @param d zero or positive
+   * @return the seconds, at most {@link Integer#MAX_VALUE}
+   */
+  public static int wholeSeconds(Duration d) {
+    long millis = d.toMillis();
+    return millis <= 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, (millis + 999) / 1000);
   }
 
   /**
