@@ -55,6 +55,12 @@ public final class JobProcessor implements AutoCloseable {
   /** Job timeout unless set: 30 minutes. */
   public static final Duration DEFAULT_JOB_TIMEOUT = Duration.ofMinutes(30);
 
+  /**
+   * How long a {@code processing} job without a lease (claimed by a seed-era worker) may run before
+   * it is reaped, unless set: 30 minutes.
+   */
+  public static final Duration DEFAULT_UNLEASED_GRACE = Duration.ofMinutes(30);
+
   /** Shutdown timeout unless set: 30 seconds (the seed's SHUTDOWN_TIMEOUT_MS). */
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
 

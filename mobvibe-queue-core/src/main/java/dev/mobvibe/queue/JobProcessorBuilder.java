@@ -167,7 +167,7 @@ public final class JobProcessorBuilder {
    * takes it back. Such rows were claimed by a worker of the seed's era (before this SDK's
    * migrations gave {@code claim_next_job()} a lease), which may still be running them during a
    * rolling upgrade; reaping them at once would run them twice. Measured from the job's {@code
-   * started_at} (or {@code updated_at}). Default 30 minutes.
+   * started_at} (or {@code updated_at}). Default {@link JobProcessor#DEFAULT_UNLEASED_GRACE}.
    *
    * @param unleasedGrace zero or positive
    * @return this builder

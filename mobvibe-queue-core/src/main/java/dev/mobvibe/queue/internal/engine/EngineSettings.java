@@ -24,7 +24,7 @@ import java.util.concurrent.ThreadFactory;
  * @param reapGrace how long a lease stays expired before it is reaped, or {@code null} for the
  *     lease duration
  * @param unleasedGrace how long a processing job without a lease (claimed by a seed-era worker) may
- *     run before it is reaped, or {@code null} for {@link #DEFAULT_UNLEASED_GRACE}
+ *     run before it is reaped, or {@code null} for {@link JobProcessor#DEFAULT_UNLEASED_GRACE}
  * @param retryPolicy the backoff between attempts
  * @param sessionTracking what claims and successes write to the jobs' sessions
  * @param eventBufferCapacity session events that may wait to be written
@@ -47,9 +47,6 @@ public record EngineSettings(
     SessionTracking sessionTracking,
     int eventBufferCapacity,
     ThreadFactory handlerThreads) {
-
-  /** How long an unleased processing job may run before it is reaped unless set: 30 minutes. */
-  public static final Duration DEFAULT_UNLEASED_GRACE = Duration.ofMinutes(30);
 
   /**
    * Checks every setting, naming the first that is wrong, and fills in the default reap interval
@@ -91,7 +88,7 @@ public record EngineSettings(
       throw new IllegalArgumentException("reapGrace must be zero or positive, was " + reapGrace);
     }
     if (unleasedGrace == null) {
-      unleasedGrace = DEFAULT_UNLEASED_GRACE;
+      unleasedGrace = JobProcessor.DEFAULT_UNLEASED_GRACE;
     } else if (unleasedGrace.isNegative()) {
       throw new IllegalArgumentException(
           "unleasedGrace must be zero or positive, was " + unleasedGrace);
@@ -118,7 +115,7 @@ public record EngineSettings(
    *
    * @return the lease plus the grace
    */
-  public Duration reapableAfter() {
+  Duration reapableAfter() {
     return leaseDuration.plus(reapGrace);
   }
 
