@@ -335,7 +335,8 @@ class QueueStateMachineTest {
       List<ModelJob> expectedClaims = due(max);
       List<ModelJob> expired =
           jobs.stream().filter(j -> j.status == JobStatus.PROCESSING && j.leaseExpired).toList();
-      JobStore.ClaimResult result = queue.store().claimAndReap(REAPER, max, LEASE, true, 500);
+      JobStore.ClaimResult result =
+          queue.store().claimAndReap(REAPER, max, LEASE, SessionTracking.STATUS_AND_EVENTS, 500);
       assertClaimed(result.jobs(), expectedClaims);
       int toPending = 0;
       for (ModelJob job : expired) {

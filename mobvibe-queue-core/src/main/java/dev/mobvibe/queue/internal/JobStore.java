@@ -236,20 +236,6 @@ public final class JobStore {
    * @param owner the lease owner
    * @param limit how many at most
    * @param lease how long the lease lasts
-   * @param trackSessions {@code true} for {@link SessionTracking#STATUS_AND_EVENTS}, {@code false}
-   *     for {@link SessionTracking#OFF}
-   * @return the claimed jobs in claim order
-   */
-  public List<Job> claim(String owner, int limit, Duration lease, boolean trackSessions) {
-    return claim(owner, limit, lease, tracking(trackSessions));
-  }
-
-  /**
-   * Claims up to {@code limit} due jobs for {@code owner}, highest priority first.
-   *
-   * @param owner the lease owner
-   * @param limit how many at most
-   * @param lease how long the lease lasts
    * @param sessions what the claim writes to the jobs' sessions
    * @return the claimed jobs in claim order
    */
@@ -293,22 +279,6 @@ public final class JobStore {
     public static Reaping immediate(int limit) {
       return new Reaping(limit, Duration.ZERO, Duration.ZERO);
     }
-  }
-
-  /**
-   * Reaps expired leases and claims due jobs in one statement.
-   *
-   * @param owner the lease owner
-   * @param limit how many jobs at most; 0 only reaps
-   * @param lease how long the lease lasts
-   * @param trackSessions {@code true} for {@link SessionTracking#STATUS_AND_EVENTS}, {@code false}
-   *     for {@link SessionTracking#OFF}
-   * @param reapLimit how many expired jobs to reap at most
-   * @return the claimed jobs and the reaped counts
-   */
-  public ClaimResult claimAndReap(
-      String owner, int limit, Duration lease, boolean trackSessions, int reapLimit) {
-    return claimAndReap(owner, limit, lease, tracking(trackSessions), Reaping.immediate(reapLimit));
   }
 
   /**
@@ -442,21 +412,6 @@ public final class JobStore {
    * @param owner the lease owner
    * @param ids the jobs
    * @param retryCounts the retry count each job had when claimed (the attempt fence)
-   * @param trackSessions {@code true} for {@link SessionTracking#STATUS_AND_EVENTS}, {@code false}
-   *     for {@link SessionTracking#OFF}
-   * @return the ids that were completed; the others had lost their lease
-   */
-  public Set<UUID> completeLeased(
-      String owner, List<UUID> ids, List<Integer> retryCounts, boolean trackSessions) {
-    return completeLeased(owner, ids, retryCounts, tracking(trackSessions));
-  }
-
-  /**
-   * Completes leased jobs in one statement.
-   *
-   * @param owner the lease owner
-   * @param ids the jobs
-   * @param retryCounts the retry count each job had when claimed (the attempt fence)
    * @param sessions what the completion writes to the jobs' sessions
    * @return the ids that were completed; the others had lost their lease
    */
@@ -469,11 +424,6 @@ public final class JobStore {
           case STATUS_AND_EVENTS -> sql.jobsCompleteLeasedBatch;
         };
     return leasedBatch("complete jobs", statement, owner, ids, retryCounts);
-  }
-
-  /** The tracking the boolean overloads stand for: what {@code trackSessions} meant before. */
-  private static SessionTracking tracking(boolean trackSessions) {
-    return trackSessions ? SessionTracking.STATUS_AND_EVENTS : SessionTracking.OFF;
   }
 
   /**

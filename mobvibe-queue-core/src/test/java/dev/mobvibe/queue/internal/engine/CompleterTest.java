@@ -9,6 +9,7 @@ import dev.mobvibe.queue.JobStatus;
 import dev.mobvibe.queue.NewJob;
 import dev.mobvibe.queue.PermanentJobFailureException;
 import dev.mobvibe.queue.RetryPolicy;
+import dev.mobvibe.queue.SessionTracking;
 import dev.mobvibe.queue.internal.Jdbc;
 import dev.mobvibe.queue.internal.JobStore;
 import dev.mobvibe.queue.testing.TestDatabase;
@@ -78,7 +79,9 @@ class CompleterTest {
     for (int i = 0; i < n; i++) {
       queue.enqueue(NewJob.of("job " + i));
     }
-    List<Job> jobs = store.claim(settings.workerId(), n, settings.leaseDuration(), true);
+    List<Job> jobs =
+        store.claim(
+            settings.workerId(), n, settings.leaseDuration(), SessionTracking.STATUS_AND_EVENTS);
     assertThat(jobs).hasSize(n);
     return jobs.stream().map(j -> Parts.running(j, settings, ticker)).toList();
   }
@@ -89,7 +92,12 @@ class CompleterTest {
     for (String prompt : prompts) {
       queue.enqueue(NewJob.of(prompt));
     }
-    for (Job j : store.claim(settings.workerId(), prompts.length, settings.leaseDuration(), true)) {
+    for (Job j :
+        store.claim(
+            settings.workerId(),
+            prompts.length,
+            settings.leaseDuration(),
+            SessionTracking.STATUS_AND_EVENTS)) {
       byPrompt.put(j.prompt(), Parts.running(j, settings, ticker));
     }
     assertThat(byPrompt).containsOnlyKeys(prompts);

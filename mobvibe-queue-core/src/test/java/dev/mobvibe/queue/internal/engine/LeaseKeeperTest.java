@@ -6,6 +6,7 @@ import dev.mobvibe.queue.CancellationReason;
 import dev.mobvibe.queue.Job;
 import dev.mobvibe.queue.JobQueue;
 import dev.mobvibe.queue.NewJob;
+import dev.mobvibe.queue.SessionTracking;
 import dev.mobvibe.queue.internal.Jdbc;
 import dev.mobvibe.queue.internal.JobStore;
 import dev.mobvibe.queue.testing.TestDatabase;
@@ -51,7 +52,8 @@ class LeaseKeeperTest {
 
   private RunningJob holdOne(boolean started) {
     queue.enqueue(NewJob.of("leased"));
-    Job job = store.claim(settings.workerId(), 1, settings.leaseDuration(), false).get(0);
+    Job job =
+        store.claim(settings.workerId(), 1, settings.leaseDuration(), SessionTracking.OFF).get(0);
     RunningJob rj = Parts.running(job, settings, ticker);
     slots.hold(rj);
     if (started) {

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.mobvibe.queue.Job;
 import dev.mobvibe.queue.JobQueue;
 import dev.mobvibe.queue.NewJob;
+import dev.mobvibe.queue.SessionTracking;
 import dev.mobvibe.queue.internal.Jdbc;
 import dev.mobvibe.queue.internal.JobStore;
 import dev.mobvibe.queue.testing.TestDatabase;
@@ -219,7 +220,8 @@ class ProducerTest {
             false,
             0);
     Job held = queue.enqueue(NewJob.of("running here"));
-    assertThat(flaky.claim(settings.workerId(), 1, settings.leaseDuration(), false)).hasSize(1);
+    assertThat(flaky.claim(settings.workerId(), 1, settings.leaseDuration(), SessionTracking.OFF))
+        .hasSize(1);
     queue.enqueue(NewJob.of("new"));
     List<Job> dispatched = new CopyOnWriteArrayList<>();
     Producer p =
