@@ -1,7 +1,11 @@
 package dev.mobvibe.queue;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mobvibe.queue.internal.JsonMappers;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 
@@ -9,8 +13,9 @@ import java.util.UUID;
  * A snapshot of one row of {@code coding_jobs}. Immutable; it does not change when the row does.
  *
  * @param id the job id
- * @param sessionId the coding session the job belongs to
- * @param prompt the prompt to run
+ * @param kind the job's kind ({@link NewJob#CODING_SESSION_KIND} for the seed's prompt jobs)
+ * @param sessionId the coding session the job belongs to, or {@code null} for other kinds
+ * @param prompt the prompt to run, or {@code null} for other kinds
  * @param priority the priority (see {@link PlanTier}); higher runs first
  * @param status the status when the snapshot was taken
  * @param retryCount failed attempts so far (the seed's {@code retry_count})
@@ -24,9 +29,15 @@ import java.util.UUID;
  * @param leaseOwner the worker that holds the job while it is processing, or {@code null}
  * @param leaseExpiresAt when that worker's hold lapses, or {@code null}
  * @param errors one entry per failed attempt, oldest first
+ * @param argsJson the job's arguments as a JSON object ({@code {}} for coding sessions); {@link
+ *     #args(Class)} decodes them
+ * @param metadata what interceptors carried with the job (for example a {@code traceparent})
+ * @param outputJson the JSON result the handler recorded with its success, or {@code null}
+ * @param snoozes how many times a handler snoozed the job ({@link SnoozeJobException})
  */
 public record Job(
     UUID id,
+    String kind,
     UUID sessionId,
     String prompt,
     int priority,
@@ -41,14 +52,73 @@ public record Job(
     String idempotencyKey,
     String leaseOwner,
     Instant leaseExpiresAt,
-    List<JobError> errors) {
+    List<JobError> errors,
+    String argsJson,
+    Map<String, String> metadata,
+    String outputJson,
+    int snoozes) {
 
-  /** Checks the required components and copies the error list. */
+  /** Checks the required components and copies the error list and metadata. */
   public Job {
     Objects.requireNonNull(id, "id");
-    Objects.requireNonNull(sessionId, "sessionId");
+    Objects.requireNonNull(kind, "kind");
     Objects.requireNonNull(status, "status");
     errors = List.copyOf(errors);
+    argsJson = argsJson == null ? "{}" : argsJson;
+    metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
+  }
+
+  /**
+   * Decodes the job's arguments into a type, with the SDK's default mapper (Jackson with the {@code
+   * java.time} module). A typed handler ({@link ArgsHandler}) gets its arguments decoded with the
+   * queue's own mapper instead; when that mapper is customized, decode with it: {@link
+   * #args(ObjectMapper, Class)}.
+   *
+   * @param <A> the type
+   * @param type the class to decode into, usually the {@link JobArgs} record the job was enqueued
+   *     with
+   * @return the arguments
+   * @throws IllegalArgumentException if the JSON does not fit the type, naming the job and kind
+   */
+  public <A> A args(Class<A> type) {
+    return args(JsonMappers.standard(), type);
+  }
+
+  /**
+   * Decodes the job's arguments into a type with the given mapper.
+   *
+   * @param <A> the type
+   * @param mapper the mapper, for example the one given to {@link JobQueue.Builder#objectMapper}
+   * @param type the class to decode into
+   * @return the arguments
+   * @throws IllegalArgumentException if the JSON does not fit the type, naming the job and kind
+   */
+  public <A> A args(ObjectMapper mapper, Class<A> type) {
+    Objects.requireNonNull(mapper, "mapper must not be null");
+    Objects.requireNonNull(type, "type must not be null");
+    try {
+      return mapper.readValue(argsJson, type);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException(
+          "cannot decode the arguments of job "
+              + id
+              + " (kind "
+              + kind
+              + ") as "
+              + type.getName()
+              + ": "
+              + e.getOriginalMessage(),
+          e);
+    }
+  }
+
+  /**
+   * Tells whether this is a coding session's prompt job (the seed's kind).
+   *
+   * @return {@code true} for kind {@link NewJob#CODING_SESSION_KIND}
+   */
+  public boolean isCodingSession() {
+    return NewJob.CODING_SESSION_KIND.equals(kind);
   }
 
   /**

@@ -100,6 +100,8 @@ public interface JobContext {
    *     null for {@code {}}
    * @throws IllegalArgumentException if the type is blank, too long or holds NUL, or the data is
    *     not a JSON object, cannot be serialized, or is larger than {@link #MAX_EVENT_DATA_BYTES}
+   * @throws IllegalStateException if the job belongs to no session (a kind other than {@link
+   *     NewJob#CODING_SESSION_KIND})
    */
   void emitEvent(String type, Object data);
 

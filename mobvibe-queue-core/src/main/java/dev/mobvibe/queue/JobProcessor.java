@@ -103,14 +103,28 @@ public final class JobProcessor implements AutoCloseable {
   }
 
   /**
-   * Starts a builder.
+   * Starts a builder for a processor of coding sessions: the seed's jobs, enqueued with a prompt.
+   * The same as {@code builder(queue).handler(NewJob.CODING_SESSION_KIND, handler)}.
    *
    * @param queue the queue to work on; the processor does not close it
-   * @param handler the handler that runs each job
+   * @param handler the handler that runs each coding-session job
    * @return a builder with every default
    */
   public static JobProcessorBuilder builder(JobQueue queue, JobHandler handler) {
-    return new JobProcessorBuilder(queue, handler);
+    return new JobProcessorBuilder(queue).handler(NewJob.CODING_SESSION_KIND, handler);
+  }
+
+  /**
+   * Starts a builder with no handler: register one per kind with {@link
+   * JobProcessorBuilder#handler(String, Class, ArgsHandler)} or {@link
+   * JobProcessorBuilder#handler(String, JobHandler)}. The processor claims only the kinds it has
+   * handlers for, so workers with different kinds share one queue.
+   *
+   * @param queue the queue to work on; the processor does not close it
+   * @return a builder with every default and no handler
+   */
+  public static JobProcessorBuilder builder(JobQueue queue) {
+    return new JobProcessorBuilder(queue);
   }
 
   /**

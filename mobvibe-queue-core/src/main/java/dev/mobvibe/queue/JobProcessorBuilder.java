@@ -1,22 +1,36 @@
 package dev.mobvibe.queue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mobvibe.queue.internal.engine.Engine;
 import dev.mobvibe.queue.internal.engine.EngineSettings;
 import dev.mobvibe.queue.internal.engine.HandlerThreads;
+import dev.mobvibe.queue.internal.engine.KindRoute;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ThreadFactory;
 
 /**
- * Builds a {@link JobProcessor}: start with {@link JobProcessor#builder(JobQueue, JobHandler)}.
- * Every setting has a default; every check happens in {@link #build()}, which names the first
- * setting that is wrong. Not thread-safe.
+ * Builds a {@link JobProcessor}: start with {@link JobProcessor#builder(JobQueue)} and register a
+ * handler per kind, or with {@link JobProcessor#builder(JobQueue, JobHandler)} for coding sessions
+ * alone. Every setting has a default; every check happens in {@link #build()}, which names the
+ * first setting that is wrong. Not thread-safe.
+ *
+ * <pre>{@code
+ * JobProcessor processor = JobProcessor.builder(queue)
+ *     .handler(NewJob.CODING_SESSION_KIND, (job, ctx) -> runSession(job, ctx))
+ *     .handler("send_email", SendEmail.class, (args, ctx) -> mailer.send(args.to(), args.subject()))
+ *     .concurrency(20)
+ *     .build();
+ * }</pre>
  */
 public final class JobProcessorBuilder {
   private final JobQueue queue;
-  private final JobHandler handler;
+  // Registrations in order; checked in build() (a repeated kind, an invalid name).
+  private final List<Registration> registrations = new ArrayList<>();
   private int concurrency = JobProcessor.DEFAULT_CONCURRENCY;
   private Duration pollInterval = JobNotifier.DEFAULT_POLL_INTERVAL;
   private Duration leaseDuration = JobProcessor.DEFAULT_LEASE_DURATION;
@@ -37,9 +51,81 @@ public final class JobProcessorBuilder {
   private int prefetch;
   private boolean autoPrefetch = true;
 
-  JobProcessorBuilder(JobQueue queue, JobHandler handler) {
+  private record Registration(String kind, JobHandler handler, KindOptions options) {}
+
+  JobProcessorBuilder(JobQueue queue) {
     this.queue = queue;
-    this.handler = handler;
+  }
+
+  /**
+   * Runs the jobs of a kind with an untyped handler, which reads the job row itself ({@link
+   * Job#prompt()} for coding sessions, {@link Job#args(Class)} or {@link Job#argsJson()} for other
+   * kinds).
+   *
+   * @param kind the kind, as in {@link JobArgs#kind()} or {@link NewJob#CODING_SESSION_KIND}
+   * @param handler runs each job of the kind
+   * @return this builder
+   */
+  public JobProcessorBuilder handler(String kind, JobHandler handler) {
+    return handler(kind, handler, KindOptions.DEFAULTS);
+  }
+
+  /**
+   * Runs the jobs of a kind with an untyped handler and overrides for the kind.
+   *
+   * @param kind the kind
+   * @param handler runs each job of the kind
+   * @param options what the kind does differently from the processor's settings
+   * @return this builder
+   */
+  public JobProcessorBuilder handler(String kind, JobHandler handler, KindOptions options) {
+    registrations.add(new Registration(kind, handler, options));
+    return this;
+  }
+
+  /**
+   * Runs the jobs of a kind with a typed handler: each job's arguments are decoded into {@code
+   * argsType} with the queue's {@code ObjectMapper} before the handler is called. Arguments that do
+   * not decode send the job to the dead letter, with the decoding error, without calling the
+   * handler.
+   *
+   * @param <A> the arguments' type
+   * @param kind the kind, as its arguments' {@link JobArgs#kind()} returns it
+   * @param argsType the class to decode the arguments into
+   * @param handler runs each job of the kind
+   * @return this builder
+   */
+  public <A> JobProcessorBuilder handler(String kind, Class<A> argsType, ArgsHandler<A> handler) {
+    return handler(kind, argsType, handler, KindOptions.DEFAULTS);
+  }
+
+  /**
+   * Runs the jobs of a kind with a typed handler and overrides for the kind.
+   *
+   * @param <A> the arguments' type
+   * @param kind the kind
+   * @param argsType the class to decode the arguments into
+   * @param handler runs each job of the kind
+   * @param options what the kind does differently from the processor's settings
+   * @return this builder
+   */
+  public <A> JobProcessorBuilder handler(
+      String kind, Class<A> argsType, ArgsHandler<A> handler, KindOptions options) {
+    Objects.requireNonNull(argsType, "argsType must not be null");
+    Objects.requireNonNull(handler, "handler of kind " + kind + " must not be null");
+    ObjectMapper mapper = queue == null ? null : queue.objectMapper();
+    JobHandler decoding =
+        (job, context) -> {
+          A args;
+          try {
+            args = job.args(mapper, argsType);
+          } catch (IllegalArgumentException e) {
+            throw new PermanentJobFailureException(e.getMessage(), e);
+          }
+          handler.handle(args, context);
+        };
+    registrations.add(new Registration(kind, decoding, options));
+    return this;
   }
 
   /**
@@ -309,7 +395,7 @@ public final class JobProcessorBuilder {
    */
   public JobProcessor build() {
     Objects.requireNonNull(queue, "queue must not be null");
-    Objects.requireNonNull(handler, "handler must not be null");
+    Map<String, KindRoute> routes = routes();
     if (virtualThreads && threadFactory != null) {
       throw new IllegalArgumentException("set threadFactory or virtualThreads, not both");
     }
@@ -339,8 +425,27 @@ public final class JobProcessorBuilder {
             retryPolicy != null ? retryPolicy : queue.retryPolicy(),
             sessionTracking,
             eventBufferCapacity,
-            threads);
-    Engine engine = new Engine(settings, queue.store(), queue.objectMapper(), handler, listeners);
+            threads,
+            List.copyOf(routes.keySet()));
+    Engine engine = new Engine(settings, queue.store(), queue.objectMapper(), routes, listeners);
     return new JobProcessor(queue, settings, engine, notifier);
+  }
+
+  /** The registrations as routes by kind, checked: valid kinds, none twice, at least one. */
+  private Map<String, KindRoute> routes() {
+    if (registrations.isEmpty()) {
+      throw new IllegalArgumentException(
+          "register a handler for at least one kind (JobProcessorBuilder.handler)");
+    }
+    Map<String, KindRoute> routes = new LinkedHashMap<>();
+    for (Registration r : registrations) {
+      NewJob.checkKind(r.kind());
+      Objects.requireNonNull(r.handler(), "handler of kind " + r.kind() + " must not be null");
+      Objects.requireNonNull(r.options(), "options of kind " + r.kind() + " must not be null");
+      if (routes.put(r.kind(), new KindRoute(r.handler(), r.options())) != null) {
+        throw new IllegalArgumentException("kind " + r.kind() + " has two handlers");
+      }
+    }
+    return routes;
   }
 }

@@ -1,20 +1,19 @@
 package dev.mobvibe.queue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.mobvibe.queue.internal.Identifiers;
 import dev.mobvibe.queue.internal.Jdbc;
 import dev.mobvibe.queue.internal.JobStore;
+import dev.mobvibe.queue.internal.JsonMappers;
 import dev.mobvibe.queue.internal.QueueSchema;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -85,9 +84,9 @@ public final class JobQueue implements AutoCloseable {
 
   private JobQueue(Builder b, DataSource dataSource, HikariDataSource ownedPool) {
     this.schema = b.schema;
-    this.store = new JobStore(new Jdbc(dataSource, b.statementTimeout), b.schema);
-    this.retryPolicy = b.retryPolicy;
     this.objectMapper = b.objectMapper != null ? b.objectMapper : defaultObjectMapper();
+    this.store = new JobStore(new Jdbc(dataSource, b.statementTimeout), b.schema, objectMapper);
+    this.retryPolicy = b.retryPolicy;
     this.ownsNotifier = b.notifier == null;
     this.notifier = ownsNotifier ? JobNotifier.polling(b.pollInterval) : b.notifier;
     this.ownedPool = ownedPool;
@@ -213,11 +212,11 @@ public final class JobQueue implements AutoCloseable {
   }
 
   /**
-   * Claims the next due job: highest priority first, oldest first within a priority, skipping jobs
-   * other workers hold. Its session becomes {@code active} (with a {@code state_changed} session
-   * event). The job becomes {@code processing} with a lease of the builder's {@code claimLease};
-   * finish it with {@link #completeJob} or {@link #failJob} before the lease lapses, or a
-   * processor's reaper will count the attempt as lost and run it again.
+   * Claims the next due coding-session job: highest priority first, oldest first within a priority,
+   * skipping jobs other workers hold. Its session becomes {@code active} (with a {@code
+   * state_changed} session event). The job becomes {@code processing} with a lease of the builder's
+   * {@code claimLease}; finish it with {@link #completeJob} or {@link #failJob} before the lease
+   * lapses, or a processor's reaper will count the attempt as lost and run it again.
    *
    * @return the claimed job, or empty when none is due
    */
@@ -226,19 +225,38 @@ public final class JobQueue implements AutoCloseable {
   }
 
   /**
-   * Claims up to {@code max} due jobs in one statement, in claim order.
+   * Claims up to {@code max} due coding-session jobs in one statement, in claim order.
    *
    * @param max 1 to {@link #MAX_BATCH_SIZE}
    * @return the claimed jobs, possibly none
    * @throws IllegalArgumentException if {@code max} is out of range
    */
   public List<Job> claimJobs(int max) {
+    return claimJobs(List.of(NewJob.CODING_SESSION_KIND), max);
+  }
+
+  /**
+   * Claims up to {@code max} due jobs of the given kinds in one statement, in claim order: highest
+   * priority first, oldest first. The sessions of claimed coding sessions become {@code active}.
+   *
+   * @param kinds the kinds to claim, at least one
+   * @param max 1 to {@link #MAX_BATCH_SIZE}
+   * @return the claimed jobs, possibly none
+   * @throws IllegalArgumentException if {@code max} is out of range or a kind is not valid
+   */
+  public List<Job> claimJobs(Collection<String> kinds, int max) {
+    Objects.requireNonNull(kinds, "kinds must not be null");
+    if (kinds.isEmpty()) {
+      throw new IllegalArgumentException("kinds must not be empty");
+    }
+    kinds.forEach(NewJob::checkKind);
     if (max < 1 || max > MAX_BATCH_SIZE) {
       throw new IllegalArgumentException(
           "max must be between 1 and " + MAX_BATCH_SIZE + ", was " + max);
     }
     checkOpen();
-    return store.claim(claimOwner, max, claimLease);
+    return store.claim(
+        claimOwner, List.copyOf(kinds), max, claimLease, SessionTracking.STATUS_AND_EVENTS);
   }
 
   /**
@@ -479,11 +497,7 @@ public final class JobQueue implements AutoCloseable {
    * java.time} module, with dates, times and durations written as ISO-8601 strings.
    */
   static ObjectMapper defaultObjectMapper() {
-    return JsonMapper.builder()
-        .addModule(new JavaTimeModule())
-        .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-        .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS)
-        .build();
+    return JsonMappers.standard();
   }
 
   /**

@@ -2,11 +2,16 @@ package dev.mobvibe.queue;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 /**
- * A job to enqueue: built with {@link #builder(String)}, checked when built, immutable.
+ * A job to enqueue: built with {@link #builder(String)} (a coding session's prompt) or {@link
+ * #builder(JobArgs)} (a job of any other kind), checked when built, immutable.
  *
  * <pre>{@code
  * NewJob job = NewJob.builder("Add a dark mode toggle")
@@ -14,24 +19,53 @@ import java.util.UUID;
  *     .delay(Duration.ofSeconds(30))
  *     .idempotencyKey("request-42")
  *     .build();
+ * NewJob email = NewJob.builder(new SendEmail("ada@example.com", "Welcome"))
+ *     .maxAttempts(5)
+ *     .build();
  * }</pre>
  *
- * @param prompt the prompt; not blank, at most {@link #MAX_PROMPT_LENGTH} characters
- * @param sessionId an existing coding session, or {@code null} to create a new one with the job
+ * @param kind the job's kind: {@link #CODING_SESSION_KIND} for a prompt, else {@code args.kind()}
+ * @param args the arguments of a job of another kind, or {@code null} for a coding session
+ * @param prompt the prompt of a coding session (not blank, at most {@link #MAX_PROMPT_LENGTH}
+ *     characters), or {@code null} for a job of another kind
+ * @param sessionId an existing coding session, or {@code null} to create a new one with the job;
+ *     always {@code null} for other kinds, which belong to no session
  * @param priority 0 to {@link #MAX_PRIORITY}; default 0 (Free)
  * @param maxAttempts 1 to {@link #MAX_ATTEMPTS_LIMIT}; default {@link #DEFAULT_MAX_ATTEMPTS}
  * @param runAt the earliest time to run, or {@code null} for now plus {@code delay}
  * @param delay how long after enqueueing the job may run; default zero
  * @param idempotencyKey an optional key: enqueueing the same key again returns the first job
+ * @param metadata what interceptors carry across processes (for example a {@code traceparent}); at
+ *     most {@link #MAX_METADATA_ENTRIES} entries; empty by default
  */
 public record NewJob(
+    String kind,
+    JobArgs args,
     String prompt,
     UUID sessionId,
     int priority,
     int maxAttempts,
     Instant runAt,
     Duration delay,
-    String idempotencyKey) {
+    String idempotencyKey,
+    Map<String, String> metadata) {
+
+  /**
+   * The kind of the seed's jobs, a coding session's prompt: {@code coding_session}. Every job
+   * enqueued with a prompt has it, and the seed's SQL functions see only it.
+   */
+  public static final String CODING_SESSION_KIND = "coding_session";
+
+  /** The longest kind accepted, in characters: 100. */
+  public static final int MAX_KIND_LENGTH = 100;
+
+  /** The most metadata entries a job may carry: 32. */
+  public static final int MAX_METADATA_ENTRIES = 32;
+
+  /** The longest metadata key or value accepted, in characters: 4,096. */
+  public static final int MAX_METADATA_LENGTH = 4096;
+
+  private static final Pattern KIND = Pattern.compile("[A-Za-z0-9_.:-]{1," + MAX_KIND_LENGTH + "}");
 
   /** The longest prompt accepted, in characters: 100,000. */
   public static final int MAX_PROMPT_LENGTH = 100_000;
@@ -50,7 +84,28 @@ public record NewJob(
 
   /** Checks every component; see the builder's methods for the rules. */
   public NewJob {
-    checkText("prompt", prompt, MAX_PROMPT_LENGTH);
+    checkKind(kind);
+    if (CODING_SESSION_KIND.equals(kind)) {
+      if (args != null) {
+        throw new IllegalArgumentException(
+            "kind " + CODING_SESSION_KIND + " is for prompt jobs: use NewJob.builder(prompt)");
+      }
+      checkText("prompt", prompt, MAX_PROMPT_LENGTH);
+    } else {
+      Objects.requireNonNull(args, "args must not be null");
+      if (!kind.equals(args.kind())) {
+        throw new IllegalArgumentException(
+            "kind is '" + kind + "' but args.kind() is '" + args.kind() + "'");
+      }
+      if (prompt != null) {
+        throw new IllegalArgumentException(
+            "a prompt belongs to a " + CODING_SESSION_KIND + " job, not to kind " + kind);
+      }
+      if (sessionId != null) {
+        throw new IllegalArgumentException(
+            "a session belongs to a " + CODING_SESSION_KIND + " job, not to kind " + kind);
+      }
+    }
     if (priority < 0 || priority > MAX_PRIORITY) {
       throw new IllegalArgumentException(
           "priority must be between 0 and " + MAX_PRIORITY + ", was " + priority);
@@ -69,6 +124,72 @@ public record NewJob(
     if (idempotencyKey != null) {
       checkText("idempotencyKey", idempotencyKey, MAX_IDEMPOTENCY_KEY_LENGTH);
     }
+    metadata = checkMetadata(metadata);
+  }
+
+  /**
+   * Checks a kind's name.
+   *
+   * @throws IllegalArgumentException if it is null or not 1 to 100 of the allowed characters
+   */
+  static void checkKind(String kind) {
+    if (kind == null) {
+      throw new IllegalArgumentException("kind must not be null");
+    }
+    if (!KIND.matcher(kind).matches()) {
+      throw new IllegalArgumentException(
+          "kind must be 1 to "
+              + MAX_KIND_LENGTH
+              + " characters of letters, digits, '_', '.', ':' or '-', was '"
+              + (kind.length() > MAX_KIND_LENGTH
+                  ? kind.substring(0, MAX_KIND_LENGTH) + "..."
+                  : kind)
+              + "'");
+    }
+  }
+
+  private static Map<String, String> checkMetadata(Map<String, String> metadata) {
+    if (metadata == null || metadata.isEmpty()) {
+      return Map.of();
+    }
+    if (metadata.size() > MAX_METADATA_ENTRIES) {
+      throw new IllegalArgumentException(
+          "metadata has " + metadata.size() + " entries, the limit is " + MAX_METADATA_ENTRIES);
+    }
+    Map<String, String> copy = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : metadata.entrySet()) {
+      checkText("metadata key", e.getKey(), MAX_METADATA_LENGTH);
+      if (e.getValue() == null) {
+        throw new IllegalArgumentException(
+            "metadata value of '" + e.getKey() + "' must not be null");
+      }
+      if (e.getValue().length() > MAX_METADATA_LENGTH || e.getValue().indexOf('\0') >= 0) {
+        throw new IllegalArgumentException(
+            "metadata value of '"
+                + e.getKey()
+                + "' must be at most "
+                + MAX_METADATA_LENGTH
+                + " characters without NUL");
+      }
+      copy.put(e.getKey(), e.getValue());
+    }
+    return Collections.unmodifiableMap(copy);
+  }
+
+  /**
+   * Returns a copy of this job with one more metadata entry (or that key's value replaced): what an
+   * enqueue interceptor uses to carry context, such as a trace, to the worker.
+   *
+   * @param key the key
+   * @param value the value
+   * @return the new job
+   * @throws IllegalArgumentException if the entry breaks the metadata limits
+   */
+  public NewJob withMetadata(String key, String value) {
+    Map<String, String> more = new LinkedHashMap<>(metadata);
+    more.put(key, value);
+    return new NewJob(
+        kind, args, prompt, sessionId, priority, maxAttempts, runAt, delay, idempotencyKey, more);
   }
 
   private static void checkText(String name, String value, int maxLength) {
@@ -105,11 +226,35 @@ public record NewJob(
    * @return a builder with every default
    */
   public static Builder builder(String prompt) {
-    return new Builder(prompt);
+    return new Builder(CODING_SESSION_KIND, null, prompt);
+  }
+
+  /**
+   * A job of the arguments' kind with every default: priority 0, three attempts, run now.
+   *
+   * @param args the arguments; their {@link JobArgs#kind()} routes the job to its handler
+   * @return the job
+   * @throws IllegalArgumentException if the arguments are null or their kind is not valid
+   */
+  public static NewJob of(JobArgs args) {
+    return builder(args).build();
+  }
+
+  /**
+   * Starts a builder for a job of the arguments' kind. Every option of a prompt job applies but
+   * {@link Builder#sessionId}, which belongs to coding sessions.
+   *
+   * @param args the arguments (checked in {@link Builder#build()})
+   * @return a builder with every default
+   */
+  public static Builder builder(JobArgs args) {
+    return new Builder(args == null ? null : args.kind(), args, null);
   }
 
   /** Builds a {@link NewJob}. Not thread-safe; checks everything in {@link #build()}. */
   public static final class Builder {
+    private final String kind;
+    private final JobArgs args;
     private final String prompt;
     private UUID sessionId;
     private int priority;
@@ -117,16 +262,19 @@ public record NewJob(
     private Instant runAt;
     private Duration delay = Duration.ZERO;
     private String idempotencyKey;
+    private final Map<String, String> metadata = new LinkedHashMap<>();
 
-    private Builder(String prompt) {
+    private Builder(String kind, JobArgs args, String prompt) {
+      this.kind = kind;
+      this.args = args;
       this.prompt = prompt;
     }
 
     /**
-     * Puts the job in an existing session. Default: a new session is created with the job, with
-     * only the columns the SDK knows (id, status); on a database whose {@code coding_sessions}
-     * requires more (a seed-era table with NOT NULL {@code user_id}), create the session yourself
-     * and pass its id, or the enqueue fails with a {@link QueueException}.
+     * Puts the job in an existing session; coding sessions only. Default: a new session is created
+     * with the job, with only the columns the SDK knows (id, status); on a database whose {@code
+     * coding_sessions} requires more (a seed-era table with NOT NULL {@code user_id}), create the
+     * session yourself and pass its id, or the enqueue fails with a {@link QueueException}.
      *
      * @param sessionId the id of a row of {@code coding_sessions}
      * @return this builder
@@ -203,13 +351,39 @@ public record NewJob(
     }
 
     /**
+     * Adds a metadata entry: context that travels with the job to the worker, such as a trace
+     * parent. Usually written by an enqueue interceptor rather than by hand. Default: none.
+     *
+     * @param key 1 to {@link #MAX_METADATA_LENGTH} characters
+     * @param value at most {@link #MAX_METADATA_LENGTH} characters
+     * @return this builder
+     */
+    public Builder metadata(String key, String value) {
+      this.metadata.put(key, value);
+      return this;
+    }
+
+    /**
      * Checks the settings and builds the job.
      *
      * @return the job
      * @throws IllegalArgumentException naming the first setting that is wrong
      */
     public NewJob build() {
-      return new NewJob(prompt, sessionId, priority, maxAttempts, runAt, delay, idempotencyKey);
+      if (kind == null && args == null) {
+        throw new IllegalArgumentException("args must not be null");
+      }
+      return new NewJob(
+          kind,
+          args,
+          prompt,
+          sessionId,
+          priority,
+          maxAttempts,
+          runAt,
+          delay,
+          idempotencyKey,
+          metadata);
     }
   }
 }

@@ -65,7 +65,8 @@ class BadInputTest {
 
   @Test
   void nullOrBlankPrompt() {
-    rejects(() -> queue.enqueue(NewJob.of(null)), "prompt");
+    rejects(() -> queue.enqueue(NewJob.of((String) null)), "prompt");
+    rejects(() -> queue.enqueue(NewJob.of((JobArgs) null)), "args");
     rejects(() -> queue.enqueue(NewJob.of("")), "prompt", "blank");
     rejects(() -> queue.enqueue(NewJob.of(" \t\n ")), "prompt", "blank");
   }

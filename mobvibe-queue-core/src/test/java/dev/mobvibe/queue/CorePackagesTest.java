@@ -6,6 +6,7 @@ import com.tngtech.archunit.core.domain.JavaClasses;
 import dev.mobvibe.queue.internal.engine.Engine;
 import dev.mobvibe.queue.internal.engine.EngineSettings;
 import dev.mobvibe.queue.internal.engine.HandlerThreads;
+import dev.mobvibe.queue.internal.engine.KindRoute;
 import dev.mobvibe.queue.testing.ArchitectureRules;
 import org.junit.jupiter.api.Test;
 
@@ -38,10 +39,12 @@ class CorePackagesTest {
         .and()
         .areTopLevelClasses()
         .and()
-        .doNotBelongToAnyOf(Engine.class, EngineSettings.class, HandlerThreads.class)
+        .doNotBelongToAnyOf(
+            Engine.class, EngineSettings.class, HandlerThreads.class, KindRoute.class)
         .should()
         .notBePublic()
-        .because("only the wiring, its settings and the thread factories are for JobProcessor")
+        .because(
+            "only the wiring, its settings, the routes of kinds and the thread factories are for JobProcessor")
         .check(CORE);
   }
 }

@@ -62,10 +62,12 @@ class LiveSeedUpgradeTest {
 
     MigrationReport report = queue(s).migrate();
 
-    assertThat(report.applied()).containsExactly(1, 2);
+    assertThat(report.applied()).containsExactly(1, 2, 3);
     Map<String, String> after = checks(s);
     // Same names, definitions, comments; valid again where they were valid, not where not.
-    assertThat(after).containsAllEntriesOf(before).hasSize(4);
+    // Plus migration 3's own check that a coding session has a session and a prompt.
+    assertThat(after).containsAllEntriesOf(before).hasSize(5);
+    assertThat(after).containsKey("coding_jobs_coding_session_check");
     assertThat(after.get("coding_jobs_status_check")).contains("'cancelled'::text");
     assertThat(after.get("Failed Jobs Say Why")).contains("validated=false");
     assertThat(after.get("completed_jobs_have_a_time")).contains("validated=true");
@@ -114,8 +116,8 @@ class LiveSeedUpgradeTest {
     String fresh = "indexes_fresh";
     seed(seeded);
 
-    assertThat(queue(seeded).migrate().applied()).containsExactly(1, 2);
-    assertThat(queue(fresh).migrate().applied()).containsExactly(1, 2);
+    assertThat(queue(seeded).migrate().applied()).containsExactly(1, 2, 3);
+    assertThat(queue(fresh).migrate().applied()).containsExactly(1, 2, 3);
 
     for (String name : MIGRATION_INDEXES) {
       assertThat(indexValid(seeded, name)).as(name).isTrue();
@@ -195,7 +197,7 @@ class LiveSeedUpgradeTest {
         SchemaMigrationTest.migrateAtOnce(queues, Duration.ofSeconds(60));
 
     assertThat(reports).filteredOn(r -> !r.applied().isEmpty()).hasSize(1);
-    assertThat(reports).flatMap(MigrationReport::applied).containsExactly(1, 2);
+    assertThat(reports).flatMap(MigrationReport::applied).containsExactly(1, 2, 3);
     for (String name : MIGRATION_INDEXES) {
       assertThat(indexValid(s, name)).as(name).isTrue();
     }
@@ -273,7 +275,7 @@ class LiveSeedUpgradeTest {
       olderSnapshot.commit();
       List<MigrationReport> reports =
           List.of(first.get(60, TimeUnit.SECONDS), second.get(60, TimeUnit.SECONDS));
-      assertThat(reports).flatMap(MigrationReport::applied).containsExactly(1, 2);
+      assertThat(reports).flatMap(MigrationReport::applied).containsExactly(1, 2, 3);
     } finally {
       pool.shutdownNow();
     }

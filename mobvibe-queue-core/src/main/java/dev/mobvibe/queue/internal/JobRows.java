@@ -11,7 +11,9 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -26,6 +28,7 @@ final class JobRows {
   static Job map(ResultSet rs) throws SQLException {
     return new Job(
         rs.getObject("id", UUID.class),
+        rs.getString("kind"),
         rs.getObject("session_id", UUID.class),
         rs.getString("prompt"),
         rs.getInt("priority"),
@@ -40,7 +43,29 @@ final class JobRows {
         rs.getString("idempotency_key"),
         rs.getString("lease_owner"),
         instant(rs, "lease_expires_at"),
-        errors(rs.getString("errors")));
+        errors(rs.getString("errors")),
+        rs.getString("args"),
+        metadata(rs.getString("metadata")),
+        rs.getString("output"),
+        rs.getInt("snoozes"));
+  }
+
+  static Map<String, String> metadata(String json) {
+    if (json == null || json.equals("{}")) {
+      return Map.of();
+    }
+    try {
+      JsonNode object = JSON.readTree(json);
+      Map<String, String> metadata = new LinkedHashMap<>();
+      for (Map.Entry<String, JsonNode> e : object.properties()) {
+        JsonNode v = e.getValue();
+        metadata.put(e.getKey(), v.isTextual() ? v.asText() : v.toString());
+      }
+      return metadata;
+    } catch (IOException | RuntimeException e) {
+      // Metadata is informative; a row edited by hand must not make the job unreadable.
+      return Map.of();
+    }
   }
 
   static Instant instant(ResultSet rs, String column) throws SQLException {

@@ -1,5 +1,7 @@
 package dev.mobvibe.queue.internal;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mobvibe.queue.Job;
 import dev.mobvibe.queue.JobStatus;
 import dev.mobvibe.queue.NewJob;
@@ -31,6 +33,12 @@ public final class JobStore {
 
   /** Errors longer than this many characters are truncated before they are stored. */
   public static final int MAX_ERROR_LENGTH = 10_000;
+
+  /** The longest arguments accepted, in characters of JSON: 1,048,576. */
+  public static final int MAX_ARGS_CHARS = 1 << 20;
+
+  /** The kinds the claims without a kind list take: the seed's prompt jobs. */
+  public static final List<String> CODING_SESSION_ONLY = List.of(NewJob.CODING_SESSION_KIND);
 
   /**
    * The outcome of a conditional state change.
@@ -69,6 +77,7 @@ public final class JobStore {
 
   private final Jdbc jdbc;
   private final JobsSql sql;
+  private final ObjectMapper json;
 
   /**
    * Creates a store.
@@ -77,8 +86,20 @@ public final class JobStore {
    * @param schema a schema name, validated here
    */
   public JobStore(Jdbc jdbc, String schema) {
+    this(jdbc, schema, JsonMappers.standard());
+  }
+
+  /**
+   * Creates a store that writes job arguments with the given mapper.
+   *
+   * @param jdbc where statements run
+   * @param schema a schema name, validated here
+   * @param json writes the arguments of enqueued jobs
+   */
+  public JobStore(Jdbc jdbc, String schema, ObjectMapper json) {
     this.jdbc = jdbc;
     this.sql = new JobsSql(schema);
+    this.json = json;
   }
 
   /**
@@ -143,11 +164,19 @@ public final class JobStore {
     String[] runAts = new String[n];
     Double[] delays = new Double[n];
     String[] keys = new String[n];
+    String[] kinds = new String[n];
+    String[] args = new String[n];
+    String[] metadata = new String[n];
     for (int i = 0; i < n; i++) {
       NewJob job = jobs.get(i);
+      kinds[i] = job.kind();
+      args[i] = job.args() == null ? "{}" : argsJson(job);
+      metadata[i] = job.metadata().isEmpty() ? "{}" : json.valueToTree(job.metadata()).toString();
       ids[i] = TimeOrderedIds.next();
       sessionIds[i] = job.sessionId();
-      newSessionIds[i] = job.sessionId() == null ? TimeOrderedIds.next() : null;
+      // A coding session without a session gets a new one; other kinds belong to no session.
+      newSessionIds[i] =
+          job.sessionId() == null && job.args() == null ? TimeOrderedIds.next() : null;
       prompts[i] = job.prompt();
       priorities[i] = job.priority();
       maxAttempts[i] = job.maxAttempts();
@@ -169,6 +198,9 @@ public final class JobStore {
               ps.setArray(7, c.createArrayOf("timestamptz", runAts));
               ps.setArray(8, c.createArrayOf("float8", delays));
               ps.setArray(9, c.createArrayOf("text", keys));
+              ps.setArray(10, c.createArrayOf("text", kinds));
+              ps.setArray(11, c.createArrayOf("jsonb", args));
+              ps.setArray(12, c.createArrayOf("jsonb", metadata));
             },
             JobRows::map);
     Map<UUID, Job> byId = new HashMap<>(inserted.size() * 2);
@@ -206,6 +238,45 @@ public final class JobStore {
     return result;
   }
 
+  /**
+   * Writes a job's arguments as a JSON object with the store's mapper.
+   *
+   * @throws IllegalArgumentException when they cannot be written, or are not a JSON object
+   */
+  private String argsJson(NewJob job) {
+    JsonNode tree;
+    try {
+      tree = json.valueToTree(job.args());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "cannot write the arguments of kind " + job.kind() + " as JSON: " + e.getMessage(), e);
+    }
+    if (tree == null || !tree.isObject()) {
+      throw new IllegalArgumentException(
+          "the arguments of kind "
+              + job.kind()
+              + " must be written as a JSON object, got "
+              + (tree == null ? "null" : tree.getNodeType()));
+    }
+    String text = tree.toString();
+    if (text.indexOf("\\u0000") >= 0) {
+      throw new IllegalArgumentException(
+          "the arguments of kind "
+              + job.kind()
+              + " hold a NUL character, which jsonb cannot store");
+    }
+    if (text.length() > MAX_ARGS_CHARS) {
+      throw new IllegalArgumentException(
+          "the arguments of kind "
+              + job.kind()
+              + " are "
+              + text.length()
+              + " characters of JSON, the limit is "
+              + MAX_ARGS_CHARS);
+    }
+    return text;
+  }
+
   private List<Job> selectByKeys(Connection c, Collection<String> keys) throws SQLException {
     if (keys.isEmpty()) {
       return List.of();
@@ -227,7 +298,7 @@ public final class JobStore {
    * @return the claimed jobs in claim order
    */
   public List<Job> claim(String owner, int limit, Duration lease) {
-    return claim(owner, limit, lease, SessionTracking.STATUS_AND_EVENTS);
+    return claim(owner, CODING_SESSION_ONLY, limit, lease, SessionTracking.STATUS_AND_EVENTS);
   }
 
   /**
@@ -240,6 +311,23 @@ public final class JobStore {
    * @return the claimed jobs in claim order
    */
   public List<Job> claim(String owner, int limit, Duration lease, SessionTracking sessions) {
+    return claim(owner, CODING_SESSION_ONLY, limit, lease, sessions);
+  }
+
+  /**
+   * Claims up to {@code limit} due jobs of the given kinds for {@code owner}, highest priority
+   * first.
+   *
+   * @param owner the lease owner
+   * @param kinds the kinds to claim
+   * @param limit how many at most
+   * @param lease how long the lease lasts
+   * @param sessions what the claim writes to the jobs' sessions
+   * @return the claimed jobs in claim order
+   */
+  public List<Job> claim(
+      String owner, Collection<String> kinds, int limit, Duration lease, SessionTracking sessions) {
+    String[] kindArray = kinds.toArray(new String[0]);
     String statement =
         switch (sessions) {
           case OFF -> sql.jobsClaimBatchJobsOnly;
@@ -250,9 +338,10 @@ public final class JobStore {
         "claim jobs",
         statement,
         ps -> {
-          ps.setInt(1, limit);
-          ps.setString(2, owner);
-          ps.setDouble(3, seconds(lease));
+          ps.setArray(1, ps.getConnection().createArrayOf("text", kindArray));
+          ps.setInt(2, limit);
+          ps.setString(3, owner);
+          ps.setDouble(4, seconds(lease));
         },
         JobRows::map);
   }
@@ -282,23 +371,7 @@ public final class JobStore {
   }
 
   /**
-   * Reaps every expired lease, with no grace, and claims due jobs in one statement.
-   *
-   * @param owner the lease owner
-   * @param limit how many jobs at most; 0 only reaps
-   * @param lease how long the lease lasts
-   * @param sessions what the claim writes to the claimed jobs' sessions
-   * @param reapLimit how many expired jobs to reap at most
-   * @return the claimed jobs and the reaped counts
-   */
-  public ClaimResult claimAndReap(
-      String owner, int limit, Duration lease, SessionTracking sessions, int reapLimit) {
-    return claimAndReap(owner, limit, lease, sessions, Reaping.immediate(reapLimit));
-  }
-
-  /**
-   * Reaps expired leases and claims due jobs in one statement. A reaped job that is out of attempts
-   * fails its session, with its event, whatever {@code sessions} says.
+   * Reaps expired leases and claims due coding-session jobs in one statement.
    *
    * @param owner the lease owner
    * @param limit how many jobs at most; 0 only reaps
@@ -309,6 +382,45 @@ public final class JobStore {
    */
   public ClaimResult claimAndReap(
       String owner, int limit, Duration lease, SessionTracking sessions, Reaping reaping) {
+    return claimAndReap(owner, CODING_SESSION_ONLY, limit, lease, sessions, reaping);
+  }
+
+  /**
+   * Reaps every expired lease, with no grace, and claims due coding-session jobs in one statement.
+   *
+   * @param owner the lease owner
+   * @param limit how many jobs at most; 0 only reaps
+   * @param lease how long the lease lasts
+   * @param sessions what the claim writes to the claimed jobs' sessions
+   * @param reapLimit how many expired jobs to reap at most
+   * @return the claimed jobs and the reaped counts
+   */
+  public ClaimResult claimAndReap(
+      String owner, int limit, Duration lease, SessionTracking sessions, int reapLimit) {
+    return claimAndReap(
+        owner, CODING_SESSION_ONLY, limit, lease, sessions, Reaping.immediate(reapLimit));
+  }
+
+  /**
+   * Reaps expired leases and claims due jobs in one statement. A reaped job that is out of attempts
+   * fails its session, with its event, whatever {@code sessions} says.
+   *
+   * @param owner the lease owner
+   * @param kinds the kinds to claim (every kind is reaped)
+   * @param limit how many jobs at most; 0 only reaps
+   * @param lease how long the lease lasts
+   * @param sessions what the claim writes to the claimed jobs' sessions
+   * @param reaping what counts as expired, and how many to reap at most
+   * @return the claimed jobs and the reaped counts
+   */
+  public ClaimResult claimAndReap(
+      String owner,
+      Collection<String> kinds,
+      int limit,
+      Duration lease,
+      SessionTracking sessions,
+      Reaping reaping) {
+    String[] kindArray = kinds.toArray(new String[0]);
     String statement =
         switch (sessions) {
           case OFF -> sql.jobsClaimAndReapBatchJobsOnly;
@@ -324,9 +436,10 @@ public final class JobStore {
           ps.setDouble(1, seconds(reaping.grace()));
           ps.setDouble(2, seconds(reaping.unleasedGrace()));
           ps.setInt(3, reaping.limit());
-          ps.setInt(4, limit);
-          ps.setString(5, owner);
-          ps.setDouble(6, seconds(lease));
+          ps.setArray(4, ps.getConnection().createArrayOf("text", kindArray));
+          ps.setInt(5, limit);
+          ps.setString(6, owner);
+          ps.setDouble(7, seconds(lease));
         },
         rs -> {
           if (rs.getObject("id") == null) {
@@ -543,6 +656,30 @@ public final class JobStore {
       Duration[] delays,
       String owner,
       Integer retryCount) {
+    return fail(id, error, retryable, delays, owner, retryCount, null);
+  }
+
+  /**
+   * Records a failed attempt, with an attempt limit in place of the job's own.
+   *
+   * @param id the job
+   * @param error the error message (truncated to {@link #MAX_ERROR_LENGTH})
+   * @param retryable {@code false} sends the job to the dead letter whatever its attempts
+   * @param delays delay before the next attempt, indexed by failed attempt - 1; the last entry
+   *     serves later attempts
+   * @param owner the lease owner to fence on, or {@code null} for no fence
+   * @param retryCount the retry count to fence on, or {@code null} for no fence
+   * @param maxAttempts the attempt limit, or {@code null} for the job's own
+   * @return what happened
+   */
+  public FailOutcome fail(
+      UUID id,
+      String error,
+      boolean retryable,
+      Duration[] delays,
+      String owner,
+      Integer retryCount,
+      Integer maxAttempts) {
     String message = truncate(error);
     Double[] delaySeconds = new Double[delays.length];
     for (int i = 0; i < delays.length; i++) {
@@ -564,6 +701,11 @@ public final class JobStore {
                         ps.setNull(6, Types.INTEGER);
                       } else {
                         ps.setInt(6, retryCount);
+                      }
+                      if (maxAttempts == null) {
+                        ps.setNull(7, Types.INTEGER);
+                      } else {
+                        ps.setInt(7, maxAttempts);
                       }
                     },
                     rs -> {

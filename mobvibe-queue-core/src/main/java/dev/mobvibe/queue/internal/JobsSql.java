@@ -51,9 +51,10 @@ public final class JobsSql {
    */
   static final String JOB_COLUMNS =
       """
-      id, session_id, prompt, priority, status, retry_count, max_retries, run_at, created_at, \
+      id, kind, session_id, prompt, priority, status, retry_count, max_retries, run_at, created_at, \
       started_at, completed_at, error_message, idempotency_key, lease_owner, lease_expires_at, \
-      errors::text AS errors""";
+      errors::text AS errors, args::text AS args, metadata::text AS metadata, \
+      output::text AS output, snoozes""";
 
   /**
    * A row of the types of {@link #JOB_COLUMNS} with every value null: the row of a claim-and-reap
@@ -61,21 +62,24 @@ public final class JobsSql {
    */
   private static final String NO_JOB =
       """
-      NULL::uuid, NULL::uuid, NULL::text, NULL::int, NULL::text, NULL::int, NULL::int, \
+      NULL::uuid, NULL::text, NULL::uuid, NULL::text, NULL::int, NULL::text, NULL::int, NULL::int, \
       NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::text, \
-      NULL::text, NULL::text, NULL::timestamptz, NULL::text""";
+      NULL::text, NULL::text, NULL::timestamptz, NULL::text, NULL::text, NULL::text, NULL::text, \
+      NULL::int""";
 
   /**
-   * The claim's job steps: {@code next} locks up to N pending jobs that are due, highest priority
-   * first, oldest first, skipping rows other transactions hold; {@code claimed} leases them to the
-   * owner and returns their {@link #JOB_COLUMNS}. Parameters: limit, lease owner, lease seconds
-   * (float8).
+   * The claim's job steps: {@code next} locks up to N pending jobs of the given kinds that are due,
+   * highest priority first, oldest first, skipping rows other transactions hold; {@code claimed}
+   * leases them to the owner and returns their {@link #JOB_COLUMNS}. The kinds filter the claim
+   * index's scan; they are not in the index, so a worker that runs a few kinds of a queue holding
+   * many pending jobs of other kinds skips those rows. Parameters: kinds (text[]), limit, lease
+   * owner, lease seconds (float8).
    */
   private static final String CLAIM_JOB_STEPS =
       """
       next AS (
         SELECT id FROM {s}.coding_jobs
-         WHERE status = 'pending' AND run_at <= now()
+         WHERE status = 'pending' AND run_at <= now() AND kind = ANY(?::text[])
          ORDER BY priority DESC, created_at, id
          LIMIT ?
          FOR UPDATE SKIP LOCKED
@@ -219,7 +223,8 @@ public final class JobsSql {
          WHERE (cs.id = ANY(ARRAY(SELECT session_id FROM reaped WHERE status = 'failed'))
                 AND cs.status IS DISTINCT FROM 'failed')
             OR (cs.id = ANY(ARRAY(SELECT session_id FROM claimed
-                                   WHERE session_id NOT IN (SELECT session_id FROM reaped)))
+                                   WHERE session_id NOT IN (SELECT session_id FROM reaped
+                                                             WHERE session_id IS NOT NULL)))
                 AND cs.status IS DISTINCT FROM 'active')
          ORDER BY cs.id
          FOR NO KEY UPDATE
@@ -230,7 +235,8 @@ public final class JobsSql {
       ),
       prev AS (
         SELECT id, status FROM locked
-         WHERE id NOT IN (SELECT session_id FROM reaped WHERE status = 'failed')
+         WHERE id NOT IN (SELECT session_id FROM reaped
+                           WHERE status = 'failed' AND session_id IS NOT NULL)
       )""";
 
   /**
@@ -319,8 +325,9 @@ public final class JobsSql {
    * Inserts sessions and jobs from parallel arrays in one statement. Parameters: new session ids
    * (uuid[]), job ids (uuid[]), session ids (uuid[]), prompts (text[]), priorities (int[]), max
    * attempts (int[]), run-at times (timestamptz[], null for now plus delay), delays in seconds
-   * (float8[]), idempotency keys (text[]). Result: {@link #JOB_COLUMNS} of the inserted jobs. Jobs
-   * whose key exists are skipped, and so are their new sessions.
+   * (float8[]), idempotency keys (text[]), kinds (text[]), arguments (jsonb[]), metadata (jsonb[]).
+   * Result: {@link #JOB_COLUMNS} of the inserted jobs. Jobs whose key exists are skipped, and so
+   * are their new sessions.
    */
   final String jobsInsertBatch;
 
@@ -399,9 +406,9 @@ public final class JobsSql {
    * Records a failed attempt: back to pending after a delay while attempts remain and the failure
    * is retryable, else failed (dead letter) with the session failed. Parameters: id, retryable,
    * delays in seconds indexed by failed attempt (float8[], the last entry serves later attempts),
-   * error, owner or null (no fence), expected retry count or null (no fence). Result: {@code
-   * previous_status} (null when the job does not exist), {@code new_status} (null when nothing
-   * matched).
+   * error, owner or null (no fence), expected retry count or null (no fence), max attempts or null
+   * (the job's own {@code max_retries}). Result: {@code previous_status} (null when the job does
+   * not exist), {@code new_status} (null when nothing matched).
    */
   final String jobsFail;
 
@@ -484,9 +491,10 @@ public final class JobsSql {
             """
             WITH input AS (
               SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::uuid[], ?::text[], ?::int[], ?::int[],
-                                   ?::timestamptz[], ?::float8[], ?::text[])
+                                   ?::timestamptz[], ?::float8[], ?::text[], ?::text[], ?::jsonb[],
+                                   ?::jsonb[])
                 AS t(new_session_id, id, session_id, prompt, priority, max_retries, run_at, delay_secs,
-                     idempotency_key)
+                     idempotency_key, kind, args, metadata)
             ),
             sessions AS (
               INSERT INTO {s}.coding_sessions (id, status)
@@ -497,9 +505,11 @@ public final class JobsSql {
               RETURNING id
             )
             INSERT INTO {s}.coding_jobs
-              (id, session_id, prompt, priority, max_retries, run_at, idempotency_key)
+              (id, session_id, prompt, priority, max_retries, run_at, idempotency_key, kind, args,
+               metadata)
             SELECT i.id, coalesce(i.session_id, i.new_session_id), i.prompt, i.priority, i.max_retries,
-                   coalesce(i.run_at, now() + make_interval(secs => i.delay_secs)), i.idempotency_key
+                   coalesce(i.run_at, now() + make_interval(secs => i.delay_secs)), i.idempotency_key,
+                   i.kind, i.args, i.metadata
               FROM input i
             ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
             RETURNING {cols}
@@ -617,19 +627,22 @@ public final class JobsSql {
             """
             WITH p AS (
               SELECT ?::uuid AS id, ?::boolean AS retryable, ?::float8[] AS delays, ?::text AS error,
-                     ?::text AS owner, ?::int AS retry_count
+                     ?::text AS owner, ?::int AS retry_count, ?::int AS max_attempts
             ),
             cur AS (SELECT j.status FROM {s}.coding_jobs j, p WHERE j.id = p.id),
             upd AS (
               UPDATE {s}.coding_jobs j
                  SET retry_count = j.retry_count + 1, updated_at = now(),
-                     status = CASE WHEN p.retryable AND j.retry_count + 1 < j.max_retries
+                     status = CASE WHEN p.retryable
+                                   AND j.retry_count + 1 < coalesce(p.max_attempts, j.max_retries)
                                    THEN 'pending' ELSE 'failed' END,
-                     run_at = CASE WHEN p.retryable AND j.retry_count + 1 < j.max_retries
+                     run_at = CASE WHEN p.retryable
+                                   AND j.retry_count + 1 < coalesce(p.max_attempts, j.max_retries)
                                    THEN now() + make_interval(secs => coalesce(
                                      p.delays[least(j.retry_count + 1, cardinality(p.delays))], 0))
                                    ELSE j.run_at END,
-                     completed_at = CASE WHEN p.retryable AND j.retry_count + 1 < j.max_retries
+                     completed_at = CASE WHEN p.retryable
+                                   AND j.retry_count + 1 < coalesce(p.max_attempts, j.max_retries)
                                          THEN NULL ELSE now() END,
                      error_message = p.error,
                      errors = j.errors || jsonb_build_array(jsonb_build_object(

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mobvibe.queue.JobArgs;
 import dev.mobvibe.queue.JobQueue;
 import dev.mobvibe.queue.NewJob;
 import dev.mobvibe.queue.testing.TestDatabase;
@@ -22,7 +23,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * The worker's batch statements reach jobs and sessions through their indexes, whatever the table
  * statistics say: a plan that scans a whole table costs time in proportion to every row the queue
  * has ever kept, not to the batch. Checked on analyzed tables of a few thousand rows, where the
- * planner would otherwise hash-join a batch of 500 against a sequential scan.
+ * planner would otherwise hash-join a batch of 500 against a sequential scan. Half the jobs are of
+ * a second kind, and the claims take both, as a processor with two handlers does.
  */
 class BatchPlanTest {
   @RegisterExtension static final TestDatabase db = new TestDatabase();
@@ -30,6 +32,15 @@ class BatchPlanTest {
   static final int JOBS = 5_000;
   static final int BATCH = 500;
   static final String OWNER = "plan-test";
+  static final String OTHER_KIND = "plan_other";
+
+  /** A job of the second kind, so claims filter kinds among rows of several. */
+  record OtherArgs(int n) implements JobArgs {
+    @Override
+    public String kind() {
+      return OTHER_KIND;
+    }
+  }
 
   static final JobsSql sql = new JobsSql("public");
   static final ObjectMapper json = new ObjectMapper();
@@ -40,7 +51,7 @@ class BatchPlanTest {
     for (int from = 0; from < JOBS; from += 1_000) {
       List<NewJob> jobs = new ArrayList<>();
       for (int i = 0; i < 1_000; i++) {
-        jobs.add(NewJob.of("plan " + (from + i)));
+        jobs.add(i % 2 == 0 ? NewJob.of("plan " + (from + i)) : NewJob.of(new OtherArgs(from + i)));
       }
       queue.enqueueAll(jobs);
     }
@@ -52,7 +63,7 @@ class BatchPlanTest {
     for (String statement :
         List.of(sql.jobsClaimBatch, sql.jobsClaimBatchWithoutEvents, sql.jobsClaimBatchJobsOnly)) {
       try (Connection c = db.connect()) {
-        JsonNode plan = explain(c, statement, BATCH, OWNER, 60.0);
+        JsonNode plan = explain(c, statement, kinds(c), BATCH, OWNER, 60.0);
         assertThat(sequentialScans(plan)).as(statement).isEmpty();
       }
     }
@@ -66,7 +77,7 @@ class BatchPlanTest {
             sql.jobsClaimAndReapBatchWithoutEvents,
             sql.jobsClaimAndReapBatchJobsOnly)) {
       try (Connection c = db.connect()) {
-        JsonNode plan = explain(c, statement, 60.0, 1800.0, 100, BATCH, OWNER, 60.0);
+        JsonNode plan = explain(c, statement, 60.0, 1800.0, 100, kinds(c), BATCH, OWNER, 60.0);
         assertThat(sequentialScans(plan)).as(statement).isEmpty();
       }
     }
@@ -88,13 +99,14 @@ class BatchPlanTest {
       List<UUID> ids = new ArrayList<>();
       List<Integer> retryCounts = new ArrayList<>();
       try (PreparedStatement claim = c.prepareStatement(sql.jobsClaimBatch)) {
-        claim.setInt(1, BATCH);
-        claim.setString(2, OWNER);
-        claim.setDouble(3, 60.0);
+        claim.setArray(1, kinds(c));
+        claim.setInt(2, BATCH);
+        claim.setString(3, OWNER);
+        claim.setDouble(4, 60.0);
         try (ResultSet rs = claim.executeQuery()) {
           while (rs.next()) {
-            ids.add(rs.getObject(1, UUID.class));
-            retryCounts.add(rs.getInt(6));
+            ids.add(rs.getObject("id", UUID.class));
+            retryCounts.add(rs.getInt("retry_count"));
           }
         }
       }
@@ -115,6 +127,11 @@ class BatchPlanTest {
       }
       c.rollback();
     }
+  }
+
+  /** A worker's kinds: coding sessions and a second kind, as a processor with two handlers. */
+  private static java.sql.Array kinds(Connection c) throws SQLException {
+    return c.createArrayOf("text", new String[] {NewJob.CODING_SESSION_KIND, OTHER_KIND});
   }
 
   /** The plan of a statement with these parameters, as the server would run it now. */

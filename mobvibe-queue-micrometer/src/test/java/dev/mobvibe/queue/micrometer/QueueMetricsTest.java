@@ -6,6 +6,7 @@ import dev.mobvibe.queue.Job;
 import dev.mobvibe.queue.JobNotifier;
 import dev.mobvibe.queue.JobSignal;
 import dev.mobvibe.queue.JobStatus;
+import dev.mobvibe.queue.NewJob;
 import dev.mobvibe.queue.NotifierState;
 import dev.mobvibe.queue.PlanTier;
 import dev.mobvibe.queue.QueueStats;
@@ -28,6 +29,7 @@ class QueueMetricsTest {
     Instant now = Instant.now();
     return new Job(
         UUID.randomUUID(),
+        NewJob.CODING_SESSION_KIND,
         UUID.randomUUID(),
         "prompt",
         priority,
@@ -42,7 +44,11 @@ class QueueMetricsTest {
         null,
         "w",
         now,
-        List.of());
+        List.of(),
+        "{}",
+        Map.of(),
+        null,
+        0);
   }
 
   private double count(String name, String tier) {

@@ -3,6 +3,7 @@ package dev.mobvibe.queue.internal.engine;
 import dev.mobvibe.queue.Job;
 import dev.mobvibe.queue.JobStatus;
 import dev.mobvibe.queue.JobTimeoutException;
+import dev.mobvibe.queue.KindOptions;
 import dev.mobvibe.queue.PermanentJobFailureException;
 import dev.mobvibe.queue.RetryPolicy;
 import dev.mobvibe.queue.internal.JobStore;
@@ -275,7 +276,11 @@ final class Completer {
 
   private void recordFailure(Failure f) {
     Job job = f.job().job;
-    Duration delay = backoff(job.attempt());
+    KindOptions options = f.job().options;
+    Duration delay =
+        backoff(
+            options.retryPolicy() != null ? options.retryPolicy() : settings.retryPolicy(),
+            job.attempt());
     JobStore.FailOutcome outcome =
         store.fail(
             job.id(),
@@ -283,7 +288,8 @@ final class Completer {
             f.retryable(),
             new Duration[] {delay},
             settings.workerId(),
-            job.retryCount());
+            job.retryCount(),
+            options.maxAttempts() > 0 ? options.maxAttempts() : null);
     if (outcome.next() == null) {
       listeners.lost(f.job(), "lease lost before the failure could be recorded");
     } else if (outcome.next() == JobStatus.PENDING) {
@@ -310,8 +316,7 @@ final class Completer {
    * returns null, a negative delay or one longer than {@link RetryPolicy#MAX_BACKOFF}: a bad policy
    * must not keep the job in processing, nor stall the failures recorded after it.
    */
-  private Duration backoff(int failedAttempt) {
-    RetryPolicy policy = settings.retryPolicy();
+  private Duration backoff(RetryPolicy policy, int failedAttempt) {
     Duration delay = null;
     PolicyFault fault = null;
     Throwable error = null;

@@ -1,7 +1,6 @@
 package dev.mobvibe.queue.internal.engine;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.mobvibe.queue.JobHandler;
 import dev.mobvibe.queue.JobListener;
 import dev.mobvibe.queue.JobNotifier;
 import dev.mobvibe.queue.JobProcessor;
@@ -12,6 +11,7 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ScheduledExecutorService;
@@ -48,25 +48,30 @@ public final class Engine {
    * @param settings the checked settings
    * @param store where every statement runs
    * @param json serializes session event data (the queue's mapper)
-   * @param handler the handler of every job
+   * @param routes the handler and overrides of each kind in {@link EngineSettings#kinds()}
    * @param listeners told of what happens to each job
+   * @throws IllegalArgumentException if the routes are not those of the settings' kinds
    */
   public Engine(
       EngineSettings settings,
       JobStore store,
       ObjectMapper json,
-      JobHandler handler,
+      Map<String, KindRoute> routes,
       List<JobListener> listeners) {
-    this(settings, store, json, handler, listeners, Ticker.SYSTEM);
+    this(settings, store, json, routes, listeners, Ticker.SYSTEM);
   }
 
   Engine(
       EngineSettings settings,
       JobStore store,
       ObjectMapper json,
-      JobHandler handler,
+      Map<String, KindRoute> routes,
       List<JobListener> listeners,
       Ticker ticker) {
+    if (!routes.keySet().equals(Set.copyOf(settings.kinds()))) {
+      throw new IllegalArgumentException(
+          "routes " + routes.keySet() + " are not those of the kinds " + settings.kinds());
+    }
     this.settings = settings;
     Listeners fanout = new Listeners(listeners);
     this.slots = new Slots(settings.concurrency() + settings.prefetch());
@@ -76,7 +81,8 @@ public final class Engine {
     this.completer = new Completer(settings, store, fanout, delay -> wakeProducerAfter(delay));
     this.timeouts = new TimeoutWatcher(settings, slots, completer, fanout, ticker);
     this.handlers =
-        new HandlerSlots(settings, handler, slots, completer, timeouts, events, fanout, ticker);
+        new HandlerSlots(
+            settings, Map.copyOf(routes), slots, completer, timeouts, events, fanout, ticker);
     this.producer = new Producer(settings, store, slots, fanout, ticker, handlers, this::stillMine);
     this.store = store;
     this.leaseKeeper = new LeaseKeeper(settings, store, slots, fanout, ticker);

@@ -4,6 +4,7 @@ import dev.mobvibe.queue.JobProcessor;
 import dev.mobvibe.queue.RetryPolicy;
 import dev.mobvibe.queue.SessionTracking;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ThreadFactory;
 
@@ -29,6 +30,7 @@ import java.util.concurrent.ThreadFactory;
  * @param sessionTracking what claims and successes write to the jobs' sessions
  * @param eventBufferCapacity session events that may wait to be written
  * @param handlerThreads the factory of handler threads
+ * @param kinds the job kinds the worker claims: those it has handlers for
  */
 public record EngineSettings(
     String workerId,
@@ -46,7 +48,8 @@ public record EngineSettings(
     RetryPolicy retryPolicy,
     SessionTracking sessionTracking,
     int eventBufferCapacity,
-    ThreadFactory handlerThreads) {
+    ThreadFactory handlerThreads,
+    List<String> kinds) {
 
   /**
    * Checks every setting, naming the first that is wrong, and fills in the default reap interval
@@ -60,6 +63,11 @@ public record EngineSettings(
     Objects.requireNonNull(retryPolicy, "retryPolicy must not be null");
     Objects.requireNonNull(handlerThreads, "threadFactory must not be null");
     Objects.requireNonNull(sessionTracking, "sessionTracking must not be null");
+    Objects.requireNonNull(kinds, "kinds must not be null");
+    if (kinds.isEmpty()) {
+      throw new IllegalArgumentException("a processor needs a handler for at least one kind");
+    }
+    kinds = List.copyOf(kinds);
     if (concurrency < 1 || concurrency > 1000) {
       throw new IllegalArgumentException(
           "concurrency must be between 1 and 1000, was " + concurrency);

@@ -2,10 +2,11 @@ package dev.mobvibe.queue.internal.engine;
 
 import dev.mobvibe.queue.CancellationReason;
 import dev.mobvibe.queue.Job;
-import dev.mobvibe.queue.JobHandler;
+import dev.mobvibe.queue.KindOptions;
 import dev.mobvibe.queue.PermanentJobFailureException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -19,7 +20,7 @@ import org.slf4j.MDC;
  */
 final class HandlerSlots implements Producer.Dispatcher {
   private final EngineSettings settings;
-  private final JobHandler handler;
+  private final Map<String, KindRoute> routes;
   private final Slots slots;
   private final Completer completer;
   private final TimeoutWatcher timeouts;
@@ -31,7 +32,7 @@ final class HandlerSlots implements Producer.Dispatcher {
 
   HandlerSlots(
       EngineSettings settings,
-      JobHandler handler,
+      Map<String, KindRoute> routes,
       Slots slots,
       Completer completer,
       TimeoutWatcher timeouts,
@@ -39,7 +40,7 @@ final class HandlerSlots implements Producer.Dispatcher {
       Listeners listeners,
       Ticker ticker) {
     this.settings = settings;
-    this.handler = handler;
+    this.routes = routes;
     this.slots = slots;
     this.completer = completer;
     this.timeouts = timeouts;
@@ -75,15 +76,18 @@ final class HandlerSlots implements Producer.Dispatcher {
 
   @Override
   public void dispatch(Job job, long claimSentNanos, long claimedNanos) {
+    KindRoute route = routes.get(job.kind());
+    KindOptions options = route == null ? KindOptions.DEFAULTS : route.options();
     RunningJob rj =
         new RunningJob(
             job,
             claimSentNanos,
             claimedNanos,
             settings.workerId(),
-            settings.jobTimeout(),
+            options.timeout() != null ? options.timeout() : settings.jobTimeout(),
             events,
-            ticker);
+            ticker,
+            options);
     slots.hold(rj);
     try {
       executor.execute(new JobTask(rj));
@@ -108,14 +112,22 @@ final class HandlerSlots implements Producer.Dispatcher {
       return;
     }
     MDC.put("jobId", job.id().toString());
-    MDC.put("sessionId", job.sessionId().toString());
+    MDC.put("jobKind", job.kind());
+    if (job.sessionId() != null) {
+      MDC.put("sessionId", job.sessionId().toString());
+    }
     rj.started();
     timeouts.watch(rj);
     Duration sinceClaim = Duration.ofNanos(rj.startedNanos - rj.claimedNanos);
     listeners.fire(l -> l.onJobStarted(job, sinceClaim));
     Completer.Outcome outcome;
+    KindRoute route = routes.get(job.kind());
     try {
-      handler.handle(job, rj);
+      if (route == null) {
+        // Claims take only the routed kinds; a job of another kind got here by a bug, not by data.
+        throw new PermanentJobFailureException("this worker has no handler for kind " + job.kind());
+      }
+      route.handler().handle(job, rj);
       outcome = new Completer.Success(rj, rj.runTime());
     } catch (PermanentJobFailureException e) {
       outcome = new Completer.Failure(rj, e, false, rj.runTime());
@@ -128,6 +140,7 @@ final class HandlerSlots implements Producer.Dispatcher {
       rj.thread = null;
       Thread.interrupted(); // an interrupt meant for this job must not reach the next one
       MDC.remove("jobId");
+      MDC.remove("jobKind");
       MDC.remove("sessionId");
     }
     slots.finished();

@@ -317,11 +317,16 @@ final class Producer implements Runnable {
   private List<Job> claim(int free, boolean reapDue) {
     if (!reapDue) {
       return store.claim(
-          settings.workerId(), free, settings.leaseDuration(), settings.sessionTracking());
+          settings.workerId(),
+          settings.kinds(),
+          free,
+          settings.leaseDuration(),
+          settings.sessionTracking());
     }
     JobStore.ClaimResult result =
         store.claimAndReap(
             settings.workerId(),
+            settings.kinds(),
             free,
             settings.leaseDuration(),
             settings.sessionTracking(),

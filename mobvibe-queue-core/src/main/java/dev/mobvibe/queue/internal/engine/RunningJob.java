@@ -3,6 +3,7 @@ package dev.mobvibe.queue.internal.engine;
 import dev.mobvibe.queue.CancellationReason;
 import dev.mobvibe.queue.Job;
 import dev.mobvibe.queue.JobContext;
+import dev.mobvibe.queue.KindOptions;
 import dev.mobvibe.queue.internal.JobStore;
 import java.time.Duration;
 import java.time.Instant;
@@ -36,6 +37,7 @@ final class RunningJob implements JobContext {
 
   private final String workerId;
   private final Duration jobTimeout;
+  final KindOptions options;
   private final EventWriter events;
   private final Ticker ticker;
   private final AtomicBoolean settled = new AtomicBoolean();
@@ -60,6 +62,38 @@ final class RunningJob implements JobContext {
       Duration jobTimeout,
       EventWriter events,
       Ticker ticker) {
+    this(
+        job,
+        claimSentNanos,
+        claimedNanos,
+        workerId,
+        jobTimeout,
+        events,
+        ticker,
+        KindOptions.DEFAULTS);
+  }
+
+  /**
+   * @param job the claimed job
+   * @param claimSentNanos when the claim statement was sent, on {@code ticker}
+   * @param claimedNanos when the claim returned, on {@code ticker}
+   * @param workerId the lease owner
+   * @param jobTimeout the attempt's time limit, or {@code null}
+   * @param events where {@link #emitEvent} sends events
+   * @param ticker the engine's time
+   * @param options the overrides of the job's kind (attempts and retry policy are read by the
+   *     completer)
+   */
+  RunningJob(
+      Job job,
+      long claimSentNanos,
+      long claimedNanos,
+      String workerId,
+      Duration jobTimeout,
+      EventWriter events,
+      Ticker ticker,
+      KindOptions options) {
+    this.options = options;
     this.job = job;
     this.claimedNanos = claimedNanos;
     this.leaseFromNanos = claimSentNanos;
@@ -144,6 +178,10 @@ final class RunningJob implements JobContext {
 
   @Override
   public void emitEvent(String type, Object data) {
+    if (job.sessionId() == null) {
+      throw new IllegalStateException(
+          "job " + job.id() + " of kind " + job.kind() + " has no session to emit events to");
+    }
     if (type == null || type.isBlank()) {
       throw new IllegalArgumentException("event type must not be blank");
     }

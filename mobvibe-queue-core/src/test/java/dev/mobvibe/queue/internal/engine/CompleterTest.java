@@ -154,7 +154,7 @@ class CompleterTest {
     completer.submit(new Completer.Success(jobs.get(1), Duration.ZERO));
     completer.submit(
         new Completer.Failure(failing, new IllegalStateException("boom"), true, Duration.ZERO));
-    faults.failNext("retry_count + 1 < j.max_retries", 2);
+    faults.failNext("coalesce(p.max_attempts, j.max_retries)", 2);
     completer.start();
 
     await().atMost(Duration.ofSeconds(10)).until(() -> recorder.count("retried") == 1);

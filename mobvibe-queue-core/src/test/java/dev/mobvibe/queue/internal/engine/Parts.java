@@ -2,6 +2,7 @@ package dev.mobvibe.queue.internal.engine;
 
 import dev.mobvibe.queue.Job;
 import dev.mobvibe.queue.JobListener;
+import dev.mobvibe.queue.NewJob;
 import dev.mobvibe.queue.RetryPolicy;
 import dev.mobvibe.queue.SessionTracking;
 import java.time.Duration;
@@ -36,7 +37,8 @@ final class Parts {
         RetryPolicy.fixed(Duration.ofMillis(250)),
         SessionTracking.STATUS,
         100,
-        HandlerThreads.platform(workerId));
+        HandlerThreads.platform(workerId),
+        List.of(NewJob.CODING_SESSION_KIND));
   }
 
   /** The same settings with another retry policy. */
@@ -57,7 +59,8 @@ final class Parts {
         retryPolicy,
         s.sessionTracking(),
         s.eventBufferCapacity(),
-        s.handlerThreads());
+        s.handlerThreads(),
+        s.kinds());
   }
 
   /** A running job of a claimed job, on the given ticker. */
