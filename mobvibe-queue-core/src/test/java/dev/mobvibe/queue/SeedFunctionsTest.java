@@ -241,6 +241,48 @@ class SeedFunctionsTest {
     }
   }
 
+  /** A job of a kind the seed's clients know nothing of. */
+  record Webhook(String url) implements JobArgs {
+    @Override
+    public String kind() {
+      return "webhook";
+    }
+  }
+
+  @Test
+  void theSeedFunctionsSeeOnlyCodingSessions() throws SQLException {
+    // The other kind's job is older and of a higher priority: only its kind keeps it back.
+    Job webhook =
+        queue.enqueue(NewJob.builder(new Webhook("https://example.com/hook")).priority(50).build());
+    Job prompt = queue.enqueue(NewJob.of("a coding session"));
+    try (Connection c = db.connect()) {
+      try (Statement st = c.createStatement();
+          ResultSet rs = st.executeQuery("SELECT * FROM get_queue_stats()")) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getLong("pending_count")).isEqualTo(1);
+      }
+      assertThat(claimNext(c)).isEqualTo(prompt.id());
+      assertThat(claimNext(c)).as("the webhook job is not the seed's to claim").isNull();
+
+      // Claimed by the SDK, the other kind's job is still not the seed functions' to finish.
+      assertThat(queue.claimJobs(List.of("webhook"), 1))
+          .extracting(Job::id)
+          .containsExactly(webhook.id());
+      completeJob(c, webhook.id());
+      assertThat(failJob(c, webhook.id(), "not mine")).isFalse();
+      Job still = queue.findJob(webhook.id()).orElseThrow();
+      assertThat(still.status()).isEqualTo(JobStatus.PROCESSING);
+      assertThat(still.retryCount()).isZero();
+      try (Statement st = c.createStatement();
+          ResultSet rs = st.executeQuery("SELECT * FROM get_queue_stats()")) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getLong("processing_count")).as("the seed's own job only").isEqualTo(1);
+      }
+      completeJob(c, prompt.id());
+      assertThat(queue.completeJob(webhook.id())).isTrue();
+    }
+  }
+
   private static UUID claimNext(Connection c) throws SQLException {
     try (Statement st = c.createStatement();
         ResultSet rs = st.executeQuery("SELECT job_id FROM claim_next_job()")) {

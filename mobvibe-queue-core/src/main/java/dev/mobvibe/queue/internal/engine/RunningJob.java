@@ -104,6 +104,11 @@ final class RunningJob implements JobContext {
     this.ticker = ticker;
   }
 
+  /** The attempt's time limit (the kind's, else the processor's), or {@code null} for none. */
+  Duration jobTimeout() {
+    return jobTimeout;
+  }
+
   /** Claims the right to record this attempt's outcome. True for the first caller only. */
   boolean settle() {
     return settled.compareAndSet(false, true);

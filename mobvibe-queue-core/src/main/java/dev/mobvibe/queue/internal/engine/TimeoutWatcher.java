@@ -27,7 +27,6 @@ import org.slf4j.LoggerFactory;
 final class TimeoutWatcher {
   private static final Logger log = LoggerFactory.getLogger(TimeoutWatcher.class);
 
-  private final Duration timeout;
   private final long reapableAfterNanos;
   private final Slots slots;
   private final Completer completer;
@@ -38,7 +37,7 @@ final class TimeoutWatcher {
   private ScheduledExecutorService scheduler;
 
   /**
-   * @param settings the job timeout (or none), the lease and reap grace, the worker id
+   * @param settings the lease and reap grace, the worker id (each job carries its own timeout)
    * @param slots the jobs held, whose leases are watched
    * @param completer where a timed-out attempt's failure, or an unstarted job's release, goes
    * @param listeners told of attempts lost to a lapsed lease
@@ -50,7 +49,6 @@ final class TimeoutWatcher {
       Completer completer,
       Listeners listeners,
       Ticker ticker) {
-    this.timeout = settings.jobTimeout();
     this.reapableAfterNanos = settings.reapableAfter().toNanos();
     this.slots = slots;
     this.completer = completer;
@@ -75,6 +73,7 @@ final class TimeoutWatcher {
 
   /** Starts the clock of a job whose handler just started. */
   void watch(RunningJob rj) {
+    Duration timeout = rj.jobTimeout();
     if (timeout == null || scheduler == null) {
       return;
     }
@@ -124,6 +123,7 @@ final class TimeoutWatcher {
     }
     deadlines.remove(rj);
     if (rj.settle()) {
+      Duration timeout = rj.jobTimeout();
       log.warn("job {} timed out after {} ms; cancelling it", rj.job.id(), timeout.toMillis());
       rj.cancel(CancellationReason.TIMEOUT);
       completer.submit(

@@ -61,8 +61,13 @@ class TimeoutWatcherTest {
   }
 
   private RunningJob started(Ticker on) {
+    return started(on, settings);
+  }
+
+  /** A started attempt with the job timeout of these settings (the watcher reads the job's). */
+  private RunningJob started(Ticker on, EngineSettings with) {
     Job job = queue.enqueue(NewJob.of("slow"));
-    RunningJob rj = Parts.running(job, settings, on);
+    RunningJob rj = Parts.running(job, with, on);
     rj.started();
     return rj;
   }
@@ -119,7 +124,7 @@ class TimeoutWatcherTest {
         new TimeoutWatcher(quick, slots, completer, new Listeners(List.of()), Ticker.SYSTEM);
     real.start();
     try {
-      RunningJob rj = started(Ticker.SYSTEM);
+      RunningJob rj = started(Ticker.SYSTEM, quick);
       real.watch(rj);
       await().atMost(Duration.ofSeconds(10)).until(rj::isSettled);
       assertThat(rj.cancellationReason()).contains(CancellationReason.TIMEOUT);
