@@ -1,6 +1,7 @@
 package dev.mobvibe.queue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mobvibe.queue.internal.Interceptors;
 import dev.mobvibe.queue.internal.engine.Engine;
 import dev.mobvibe.queue.internal.engine.EngineSettings;
 import dev.mobvibe.queue.internal.engine.HandlerThreads;
@@ -44,6 +45,7 @@ public final class JobProcessorBuilder {
   private JobNotifier notifier;
   private String workerId;
   private final List<JobListener> listeners = new ArrayList<>();
+  private final List<JobInterceptor> interceptors = new ArrayList<>();
   private ThreadFactory threadFactory;
   private boolean virtualThreads;
   private int eventBufferCapacity = JobProcessor.DEFAULT_EVENT_BUFFER_CAPACITY;
@@ -310,6 +312,21 @@ public final class JobProcessorBuilder {
   }
 
   /**
+   * Adds an interceptor around each attempt of every kind's handler: for tracing, logging context
+   * or metrics. May be called more than once; the first interceptor added is the outermost, the
+   * handler runs innermost. Default none, and then nothing stands between the processor and the
+   * handler. See {@link JobInterceptor} for how an interceptor decides the attempt.
+   *
+   * @param interceptor the interceptor; must be thread-safe
+   * @return this builder
+   * @throws NullPointerException if the interceptor is null
+   */
+  public JobProcessorBuilder interceptor(JobInterceptor interceptor) {
+    this.interceptors.add(Objects.requireNonNull(interceptor, "interceptor must not be null"));
+    return this;
+  }
+
+  /**
    * Sets the factory of handler threads. Default: daemon platform threads named {@code
    * mobvibe-handler-<worker>-<n>}.
    *
@@ -431,7 +448,10 @@ public final class JobProcessorBuilder {
     return new JobProcessor(queue, settings, engine, notifier);
   }
 
-  /** The registrations as routes by kind, checked: valid kinds, none twice, at least one. */
+  /**
+   * The registrations as routes by kind, checked: valid kinds, none twice, at least one. Each
+   * route's handler runs inside the interceptors, so the chain is built once per kind here.
+   */
   private Map<String, KindRoute> routes() {
     if (registrations.isEmpty()) {
       throw new IllegalArgumentException(
@@ -442,7 +462,8 @@ public final class JobProcessorBuilder {
       NewJob.checkKind(r.kind());
       Objects.requireNonNull(r.handler(), "handler of kind " + r.kind() + " must not be null");
       Objects.requireNonNull(r.options(), "options of kind " + r.kind() + " must not be null");
-      if (routes.put(r.kind(), new KindRoute(r.handler(), r.options())) != null) {
+      JobHandler handler = Interceptors.wrap(r.handler(), interceptors);
+      if (routes.put(r.kind(), new KindRoute(handler, r.options())) != null) {
         throw new IllegalArgumentException("kind " + r.kind() + " has two handlers");
       }
     }

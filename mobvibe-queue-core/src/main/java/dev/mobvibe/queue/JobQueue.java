@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.mobvibe.queue.internal.Identifiers;
+import dev.mobvibe.queue.internal.Interceptors;
 import dev.mobvibe.queue.internal.Jdbc;
 import dev.mobvibe.queue.internal.JobStore;
 import dev.mobvibe.queue.internal.JsonMappers;
@@ -13,6 +14,7 @@ import java.net.UnknownHostException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
@@ -80,6 +82,7 @@ public final class JobQueue implements AutoCloseable {
   private final HikariDataSource ownedPool;
   private final Duration claimLease;
   private final String claimOwner;
+  private final List<EnqueueInterceptor> enqueueInterceptors;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private JobQueue(Builder b, DataSource dataSource, HikariDataSource ownedPool) {
@@ -92,6 +95,7 @@ public final class JobQueue implements AutoCloseable {
     this.ownedPool = ownedPool;
     this.claimLease = b.claimLease;
     this.claimOwner = "queue-" + defaultWorkerId();
+    this.enqueueInterceptors = List.copyOf(b.enqueueInterceptors);
   }
 
   /**
@@ -170,8 +174,12 @@ public final class JobQueue implements AutoCloseable {
   public List<Job> enqueueAll(List<NewJob> jobs) {
     checkBatch(jobs);
     checkOpen();
-    // One statement inserts every job and session, so auto-commit is atomic and saves a COMMIT.
-    return store.jdbc().withConnection("enqueue jobs", c -> store.insert(c, jobs));
+    if (enqueueInterceptors.isEmpty()) {
+      // One statement inserts every job and session, so auto-commit is atomic and saves a COMMIT.
+      return store.jdbc().withConnection("enqueue jobs", c -> store.insert(c, jobs));
+    }
+    // An interceptor may fail after the insert: one transaction keeps the enqueue all or none.
+    return store.jdbc().inTransaction("enqueue jobs", c -> intercepted(c, jobs));
   }
 
   /**
@@ -188,11 +196,28 @@ public final class JobQueue implements AutoCloseable {
     Objects.requireNonNull(connection, "connection must not be null");
     checkBatch(jobs);
     checkOpen();
+    if (!enqueueInterceptors.isEmpty()) {
+      return intercepted(connection, jobs);
+    }
     try {
       return store.insert(connection, jobs);
     } catch (SQLException e) {
       throw Jdbc.translate("enqueue jobs", e);
     }
+  }
+
+  /** Runs the enqueue interceptors around the insert on this connection. */
+  private List<Job> intercepted(Connection connection, List<NewJob> jobs) {
+    return Interceptors.enqueue(
+        enqueueInterceptors,
+        jobs,
+        batch -> {
+          try {
+            return store.insert(connection, batch);
+          } catch (SQLException e) {
+            throw Jdbc.translate("enqueue jobs", e);
+          }
+        });
   }
 
   private static void checkBatch(List<NewJob> jobs) {
@@ -554,6 +579,7 @@ public final class JobQueue implements AutoCloseable {
     private Duration statementTimeout = DEFAULT_STATEMENT_TIMEOUT;
     private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
     private Duration socketTimeout = DEFAULT_SOCKET_TIMEOUT;
+    private final List<EnqueueInterceptor> enqueueInterceptors = new ArrayList<>();
 
     private Builder() {}
 
@@ -735,6 +761,25 @@ public final class JobQueue implements AutoCloseable {
      */
     public Builder socketTimeout(Duration socketTimeout) {
       this.socketTimeout = socketTimeout;
+      return this;
+    }
+
+    /**
+     * Adds an interceptor around every enqueue of the queue, with or without the caller's
+     * connection: for example one that puts a trace context into each job's {@link
+     * NewJob#metadata()}. May be called more than once; the first interceptor added is the
+     * outermost. Default none, and then an enqueue costs nothing extra. With interceptors, an
+     * enqueue without the caller's connection runs in a transaction of its own (one more round
+     * trip, for the {@code COMMIT}), so a failing interceptor leaves nothing written. See {@link
+     * EnqueueInterceptor} for what an interceptor must do.
+     *
+     * @param interceptor the interceptor; must be thread-safe
+     * @return this builder
+     * @throws NullPointerException if the interceptor is null
+     */
+    public Builder enqueueInterceptor(EnqueueInterceptor interceptor) {
+      enqueueInterceptors.add(
+          Objects.requireNonNull(interceptor, "enqueueInterceptor must not be null"));
       return this;
     }
 
