@@ -135,8 +135,9 @@ public final class JobQueue implements AutoCloseable {
   }
 
   /**
-   * Enqueues one job in its own transaction. With an idempotency key that already exists, returns
-   * the existing job and writes nothing.
+   * Enqueues one job in its own transaction. With an idempotency key that already exists, or a
+   * unique job ({@link NewJob.Builder#unique}) whose key another job holds, returns the existing
+   * job and writes nothing.
    *
    * @param job the job
    * @return the stored job
@@ -379,6 +380,8 @@ public final class JobQueue implements AutoCloseable {
    * @param jobId the job
    * @return {@code true} if this call replayed it; {@code false} if it was not failed
    * @throws JobNotFoundException if no job has this id
+   * @throws UniqueViolationException if the job is unique ({@link UniqueOptions}) and another job
+   *     holds its key by now; the job stays failed
    */
   public boolean replayJob(UUID jobId) {
     Objects.requireNonNull(jobId, "jobId must not be null");

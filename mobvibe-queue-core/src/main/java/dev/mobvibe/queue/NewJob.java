@@ -37,6 +37,8 @@ import java.util.regex.Pattern;
  * @param idempotencyKey an optional key: enqueueing the same key again returns the first job
  * @param metadata what interceptors carry across processes (for example a {@code traceparent}); at
  *     most {@link #MAX_METADATA_ENTRIES} entries; empty by default
+ * @param unique makes the job unique among jobs of its kind ({@link UniqueOptions}), or {@code
+ *     null} (the default) for none
  */
 public record NewJob(
     String kind,
@@ -48,7 +50,8 @@ public record NewJob(
     Instant runAt,
     Duration delay,
     String idempotencyKey,
-    Map<String, String> metadata) {
+    Map<String, String> metadata,
+    UniqueOptions unique) {
 
   /**
    * The kind of the seed's jobs, a coding session's prompt: {@code coding_session}. Every job
@@ -189,7 +192,17 @@ public record NewJob(
     Map<String, String> more = new LinkedHashMap<>(metadata);
     more.put(key, value);
     return new NewJob(
-        kind, args, prompt, sessionId, priority, maxAttempts, runAt, delay, idempotencyKey, more);
+        kind,
+        args,
+        prompt,
+        sessionId,
+        priority,
+        maxAttempts,
+        runAt,
+        delay,
+        idempotencyKey,
+        more,
+        unique);
   }
 
   private static void checkText(String name, String value, int maxLength) {
@@ -263,6 +276,7 @@ public record NewJob(
     private Duration delay = Duration.ZERO;
     private String idempotencyKey;
     private final Map<String, String> metadata = new LinkedHashMap<>();
+    private UniqueOptions unique;
 
     private Builder(String kind, JobArgs args, String prompt) {
       this.kind = kind;
@@ -364,6 +378,22 @@ public record NewJob(
     }
 
     /**
+     * Makes the job unique: enqueueing it while a job of the same kind with the same arguments (or
+     * chosen fields), in the same period, is in one of the chosen states writes nothing and returns
+     * that job. For a prompt job the arguments are {@code prompt} and, when set, {@code sessionId}.
+     * Enqueueing fails with an {@link IllegalArgumentException} when the arguments lack a chosen
+     * field. Default: not unique.
+     *
+     * @param unique the options, or {@code null} for none
+     * @return this builder
+     * @see UniqueOptions
+     */
+    public Builder unique(UniqueOptions unique) {
+      this.unique = unique;
+      return this;
+    }
+
+    /**
      * Checks the settings and builds the job.
      *
      * @return the job
@@ -383,7 +413,8 @@ public record NewJob(
           runAt,
           delay,
           idempotencyKey,
-          metadata);
+          metadata,
+          unique);
     }
   }
 }

@@ -271,6 +271,9 @@ class SchemaMigrationTest {
     assertThat(statements)
         .containsKeys(
             "jobsInsertBatch",
+            "jobsInsertBatchUnique",
+            "jobsSelectByUniqueKeys",
+            "jobsSelectUniqueKeyHolder",
             "jobsSelectById",
             "jobsClaimBatch",
             "jobsClaimBatchWithoutEvents",

@@ -8,6 +8,7 @@ import dev.mobvibe.queue.NewJob;
 import dev.mobvibe.queue.PlanTier;
 import dev.mobvibe.queue.QueueStats;
 import dev.mobvibe.queue.SessionTracking;
+import dev.mobvibe.queue.UniqueViolationException;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -113,13 +114,15 @@ public final class JobStore {
 
   /**
    * Inserts jobs (and new sessions for jobs without one) in one statement on the given connection,
-   * without committing. Jobs whose idempotency key already exists are not inserted; the existing
-   * job is returned in their place.
+   * without committing. Jobs whose idempotency key already exists, or whose unique key ({@link
+   * dev.mobvibe.queue.UniqueOptions}) a job in its unique states holds, are not inserted; the
+   * existing job is returned in their place.
    *
    * @param c the connection
    * @param jobs the jobs
    * @return one job per input, in input order
    * @throws SQLException from JDBC
+   * @throws IllegalArgumentException if a unique job's arguments lack a chosen field
    */
   public List<Job> insert(Connection c, List<NewJob> jobs) throws SQLException {
     // A key repeated within the batch is inserted once; its later occurrences get that job.
@@ -127,9 +130,28 @@ public final class JobStore {
     List<NewJob> unique = new ArrayList<>(n);
     int[] slot = new int[n];
     Map<String, Integer> firstByKey = new HashMap<>();
+    // Only a batch that holds a unique job pays for unique keys.
+    List<String> uniqueKeys = null;
+    Map<String, Integer> firstByUniqueKey = null;
+    Instant now = null;
     for (int i = 0; i < n; i++) {
       NewJob job = jobs.get(i);
+      String uniqueKey = null;
+      if (job.unique() != null) {
+        if (uniqueKeys == null) {
+          uniqueKeys = new ArrayList<>(n);
+          firstByUniqueKey = new HashMap<>();
+          now = Instant.now();
+          for (int k = 0; k < unique.size(); k++) {
+            uniqueKeys.add(null);
+          }
+        }
+        uniqueKey = uniqueKey(job, now);
+      }
       Integer first = job.idempotencyKey() == null ? null : firstByKey.get(job.idempotencyKey());
+      if (first == null && uniqueKey != null) {
+        first = firstByUniqueKey.get(uniqueKey);
+      }
       if (first != null) {
         slot[i] = first;
       } else {
@@ -137,13 +159,19 @@ public final class JobStore {
         if (job.idempotencyKey() != null) {
           firstByKey.put(job.idempotencyKey(), unique.size());
         }
+        if (uniqueKey != null) {
+          firstByUniqueKey.put(uniqueKey, unique.size());
+        }
+        if (uniqueKeys != null) {
+          uniqueKeys.add(uniqueKey);
+        }
         unique.add(job);
       }
     }
     if (unique.size() == n) {
-      return insertUnique(c, jobs);
+      return insertUnique(c, jobs, uniqueKeys);
     }
-    List<Job> stored = insertUnique(c, unique);
+    List<Job> stored = insertUnique(c, unique, uniqueKeys);
     List<Job> result = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       result.add(stored.get(slot[i]));
@@ -151,7 +179,24 @@ public final class JobStore {
     return result;
   }
 
-  private List<Job> insertUnique(Connection c, List<NewJob> jobs) throws SQLException {
+  /**
+   * Computes a unique job's key from its arguments as the store's mapper writes them and its time:
+   * its run-at time when set, else {@code now}, this JVM's clock at the enqueue.
+   */
+  private String uniqueKey(NewJob job, Instant now) {
+    JsonNode args =
+        job.args() == null ? UniqueKeys.promptArgs(job.prompt(), job.sessionId()) : argsTree(job);
+    return UniqueKeys.key(job.kind(), args, job.unique(), job.runAt() != null ? job.runAt() : now);
+  }
+
+  /**
+   * Inserts jobs whose idempotency keys and unique keys are distinct within the batch.
+   *
+   * @param uniqueKeys the unique key of each job (null for a job that is not unique), or {@code
+   *     null} when no job is unique: then the statement without unique columns runs
+   */
+  private List<Job> insertUnique(Connection c, List<NewJob> jobs, List<String> uniqueKeys)
+      throws SQLException {
     int n = jobs.size();
     UUID[] newSessionIds = new UUID[n];
     UUID[] ids = new UUID[n];
@@ -170,7 +215,7 @@ public final class JobStore {
     for (int i = 0; i < n; i++) {
       NewJob job = jobs.get(i);
       kinds[i] = job.kind();
-      args[i] = job.args() == null ? "{}" : argsJson(job);
+      args[i] = job.args() == null ? "{}" : argsText(job.kind(), argsTree(job));
       metadata[i] = job.metadata().isEmpty() ? "{}" : json.valueToTree(job.metadata()).toString();
       ids[i] = TimeOrderedIds.next();
       sessionIds[i] = job.sessionId();
@@ -184,10 +229,20 @@ public final class JobStore {
       delays[i] = job.delay().toNanos() / 1e9;
       keys[i] = job.idempotencyKey();
     }
+    String[] uniqueKeyArray = uniqueKeys == null ? null : uniqueKeys.toArray(new String[0]);
+    String[] uniqueStates = null;
+    if (uniqueKeys != null) {
+      uniqueStates = new String[n];
+      for (int i = 0; i < n; i++) {
+        NewJob job = jobs.get(i);
+        uniqueStates[i] = job.unique() == null ? null : UniqueKeys.statesLiteral(job.unique());
+      }
+    }
+    String[] statesArray = uniqueStates;
     List<Job> inserted =
         jdbc.queryOn(
             c,
-            sql.jobsInsertBatch,
+            uniqueKeys == null ? sql.jobsInsertBatch : sql.jobsInsertBatchUnique,
             ps -> {
               ps.setArray(1, c.createArrayOf("uuid", newSessionIds));
               ps.setArray(2, c.createArrayOf("uuid", ids));
@@ -201,6 +256,10 @@ public final class JobStore {
               ps.setArray(10, c.createArrayOf("text", kinds));
               ps.setArray(11, c.createArrayOf("jsonb", args));
               ps.setArray(12, c.createArrayOf("jsonb", metadata));
+              if (uniqueKeyArray != null) {
+                ps.setArray(13, c.createArrayOf("text", uniqueKeyArray));
+                ps.setArray(14, c.createArrayOf("text", statesArray));
+              }
             },
             JobRows::map);
     Map<UUID, Job> byId = new HashMap<>(inserted.size() * 2);
@@ -208,15 +267,32 @@ public final class JobStore {
       byId.put(job.id(), job);
     }
     Map<String, Job> byKey = new HashMap<>();
+    Map<String, Job> byUniqueKey = new HashMap<>();
     if (inserted.size() < n) {
       Set<String> missingKeys = new HashSet<>();
+      Set<String> missingUniqueKeys = new HashSet<>();
       for (int i = 0; i < n; i++) {
-        if (!byId.containsKey(ids[i]) && keys[i] != null) {
-          missingKeys.add(keys[i]);
+        if (!byId.containsKey(ids[i])) {
+          if (keys[i] != null) {
+            missingKeys.add(keys[i]);
+          }
+          if (uniqueKeyArray != null && uniqueKeyArray[i] != null) {
+            missingUniqueKeys.add(uniqueKeyArray[i]);
+          }
         }
       }
       for (Job job : selectByKeys(c, missingKeys)) {
         byKey.put(job.idempotencyKey(), job);
+      }
+      if (!missingUniqueKeys.isEmpty()) {
+        for (Map.Entry<String, Job> e :
+            jdbc.queryOn(
+                c,
+                sql.jobsSelectByUniqueKeys,
+                ps -> ps.setArray(1, c.createArrayOf("text", missingUniqueKeys.toArray())),
+                rs -> Map.entry(rs.getString("unique_key"), JobRows.map(rs)))) {
+          byUniqueKey.put(e.getKey(), e.getValue());
+        }
       }
     }
     List<Job> result = new ArrayList<>(n);
@@ -225,12 +301,19 @@ public final class JobStore {
       if (job == null && keys[i] != null) {
         job = byKey.get(keys[i]);
       }
+      String uniqueKey = uniqueKeyArray == null ? null : uniqueKeyArray[i];
+      if (job == null && uniqueKey != null) {
+        job = byUniqueKey.get(uniqueKey);
+      }
       if (job == null) {
-        // Another transaction inserted the same key and has not committed yet.
+        // Another transaction inserted the same key and has not committed yet, or the job holding
+        // the unique key left its unique states since the insert skipped this one.
         throw new SQLException(
-            "job with idempotency key '"
-                + keys[i]
-                + "' is being inserted by a concurrent transaction; retry",
+            "job with "
+                + (keys[i] != null ? "idempotency key '" + keys[i] + "'" : "")
+                + (keys[i] != null && uniqueKey != null ? " and " : "")
+                + (uniqueKey != null ? "unique key " + uniqueKey : "")
+                + " is being inserted or changed by a concurrent transaction; retry",
             "40001");
       }
       result.add(job);
@@ -239,11 +322,11 @@ public final class JobStore {
   }
 
   /**
-   * Writes a job's arguments as a JSON object with the store's mapper.
+   * Writes a job's arguments as a JSON tree with the store's mapper.
    *
    * @throws IllegalArgumentException when they cannot be written, or are not a JSON object
    */
-  private String argsJson(NewJob job) {
+  private JsonNode argsTree(NewJob job) {
     JsonNode tree;
     try {
       tree = json.valueToTree(job.args());
@@ -258,17 +341,24 @@ public final class JobStore {
               + " must be written as a JSON object, got "
               + (tree == null ? "null" : tree.getNodeType()));
     }
+    return tree;
+  }
+
+  /**
+   * The text of a job's arguments, as stored.
+   *
+   * @throws IllegalArgumentException when jsonb cannot store them or they are too long
+   */
+  private static String argsText(String kind, JsonNode tree) {
     String text = tree.toString();
     if (text.indexOf("\\u0000") >= 0) {
       throw new IllegalArgumentException(
-          "the arguments of kind "
-              + job.kind()
-              + " hold a NUL character, which jsonb cannot store");
+          "the arguments of kind " + kind + " hold a NUL character, which jsonb cannot store");
     }
     if (text.length() > MAX_ARGS_CHARS) {
       throw new IllegalArgumentException(
           "the arguments of kind "
-              + job.kind()
+              + kind
               + " are "
               + text.length()
               + " characters of JSON, the limit is "
@@ -487,7 +577,35 @@ public final class JobStore {
    * @return what happened
    */
   public Change replay(UUID id) {
-    return change("replay job " + id, sql.jobsReplay, id);
+    try {
+      return change("replay job " + id, sql.jobsReplay, id);
+    } catch (UniqueViolationException e) {
+      // Back in pending, the job would hold its unique key again: another job holds it now.
+      Optional<Job> holder =
+          jdbc
+              .query(
+                  "find the holder of the unique key of job " + id,
+                  sql.jobsSelectUniqueKeyHolder,
+                  ps -> {
+                    ps.setObject(1, id);
+                    ps.setObject(2, id);
+                  },
+                  JobRows::map)
+              .stream()
+              .findFirst();
+      if (holder.isEmpty()) {
+        throw e;
+      }
+      throw new UniqueViolationException(
+          "cannot replay job "
+              + id
+              + ": job "
+              + holder.get().id()
+              + " ("
+              + holder.get().status().dbValue()
+              + ") holds its unique key; the job stays failed",
+          e.getCause());
+    }
   }
 
   private Change change(String what, String statement, UUID id) {

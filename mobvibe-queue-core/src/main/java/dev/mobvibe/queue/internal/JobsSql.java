@@ -331,8 +331,32 @@ public final class JobsSql {
    */
   final String jobsInsertBatch;
 
+  /**
+   * {@link #jobsInsertBatch} for a batch that holds unique jobs. Two more parameters: unique keys
+   * (text[], null for a job that is not unique) and unique states (text[] of array literals such as
+   * {@code {pending,processing}}, null likewise). Jobs whose idempotency key exists, or whose
+   * unique key a job in its unique states holds, are skipped ({@code ON CONFLICT DO NOTHING}
+   * without a target covers both unique indexes). The jobs are inserted before their new sessions,
+   * and only the inserted jobs' sessions are: a skipped job leaves no session behind, even when the
+   * job it collided with was being inserted concurrently. The foreign key is checked at the end of
+   * the statement, when both exist. Result: {@link #JOB_COLUMNS} of the inserted jobs.
+   */
+  final String jobsInsertBatchUnique;
+
   /** Jobs by idempotency key. Parameter: keys (text[]). Result: {@link #JOB_COLUMNS}. */
   final String jobsSelectByIdempotencyKeys;
+
+  /**
+   * The jobs holding unique keys: those with the key whose status is one of their unique states.
+   * Parameter: keys (text[]). Result: {@link #JOB_COLUMNS} and {@code unique_key}.
+   */
+  final String jobsSelectByUniqueKeys;
+
+  /**
+   * The job, other than the given one, that holds the given job's unique key. Parameters: id, id.
+   * Result: {@link #JOB_COLUMNS}, no row when none does.
+   */
+  final String jobsSelectUniqueKeyHolder;
 
   /** One job by id. Parameter: id. Result: {@link #JOB_COLUMNS}. */
   final String jobsSelectById;
@@ -514,8 +538,50 @@ public final class JobsSql {
             ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
             RETURNING {cols}
             """);
+    jobsInsertBatchUnique =
+        sql(
+            """
+            WITH input AS (
+              SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::uuid[], ?::text[], ?::int[], ?::int[],
+                                   ?::timestamptz[], ?::float8[], ?::text[], ?::text[], ?::jsonb[],
+                                   ?::jsonb[], ?::text[], ?::text[])
+                AS t(new_session_id, id, session_id, prompt, priority, max_retries, run_at, delay_secs,
+                     idempotency_key, kind, args, metadata, unique_key, unique_states)
+            ),
+            jobs AS (
+              INSERT INTO {s}.coding_jobs
+                (id, session_id, prompt, priority, max_retries, run_at, idempotency_key, kind, args,
+                 metadata, unique_key, unique_states)
+              SELECT i.id, coalesce(i.session_id, i.new_session_id), i.prompt, i.priority,
+                     i.max_retries, coalesce(i.run_at, now() + make_interval(secs => i.delay_secs)),
+                     i.idempotency_key, i.kind, i.args, i.metadata, i.unique_key,
+                     i.unique_states::text[]
+                FROM input i
+              ON CONFLICT DO NOTHING
+              RETURNING {cols}
+            ),
+            sessions AS (
+              INSERT INTO {s}.coding_sessions (id, status)
+              SELECT i.new_session_id, 'pending' FROM input i
+               WHERE i.new_session_id IS NOT NULL AND i.id = ANY(ARRAY(SELECT id FROM jobs))
+            )
+            SELECT * FROM jobs
+            """);
     jobsSelectByIdempotencyKeys =
         sql("SELECT {cols} FROM {s}.coding_jobs WHERE idempotency_key = ANY(?)");
+    jobsSelectByUniqueKeys =
+        sql(
+            """
+            SELECT {cols}, unique_key FROM {s}.coding_jobs
+             WHERE unique_key = ANY(?::text[]) AND status = ANY(unique_states)
+            """);
+    jobsSelectUniqueKeyHolder =
+        sql(
+            """
+            SELECT {cols} FROM {s}.coding_jobs
+             WHERE unique_key = (SELECT unique_key FROM {s}.coding_jobs WHERE id = ?)
+               AND status = ANY(unique_states) AND id <> ?
+            """);
     jobsSelectById = sql("SELECT {cols} FROM {s}.coding_jobs WHERE id = ?");
     jobsClaimBatch =
         sql(
