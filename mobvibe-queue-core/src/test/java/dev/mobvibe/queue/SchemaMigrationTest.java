@@ -287,6 +287,7 @@ class SchemaMigrationTest {
             "jobsReplay",
             "jobsExtendLeases",
             "jobsReapExpired",
+            "jobsSnoozeLeased",
             "jobsReleaseLeased",
             "jobsReleaseStranded",
             "jobsStats",
