@@ -92,6 +92,11 @@ final class Parts {
     }
 
     @Override
+    public void onJobSnoozed(Job job, Duration delay) {
+      calls.add("snoozed " + job.id() + " " + delay);
+    }
+
+    @Override
     public void onJobLost(Job job, String reason) {
       calls.add("lost " + job.id() + " " + reason);
     }
