@@ -32,7 +32,8 @@ import java.util.UUID;
  * @param argsJson the job's arguments as a JSON object ({@code {}} for coding sessions); {@link
  *     #args(Class)} decodes them
  * @param metadata what interceptors carried with the job (for example a {@code traceparent})
- * @param outputJson the JSON result the handler recorded with its success, or {@code null}
+ * @param outputJson the JSON result the handler recorded with its success ({@link
+ *     JobContext#recordOutput}), or {@code null}; {@link #output(Class)} decodes it
  * @param snoozes how many times a handler snoozed the job ({@link SnoozeJobException})
  */
 public record Job(
@@ -96,11 +97,47 @@ public record Job(
   public <A> A args(ObjectMapper mapper, Class<A> type) {
     Objects.requireNonNull(mapper, "mapper must not be null");
     Objects.requireNonNull(type, "type must not be null");
+    return decode(mapper, "arguments", argsJson, type);
+  }
+
+  /**
+   * Decodes the output the handler recorded with its success ({@link JobContext#recordOutput}) into
+   * a type, with the SDK's default mapper (Jackson with the {@code java.time} module). When the
+   * queue's mapper is customized, decode with it: {@link #output(ObjectMapper, Class)}.
+   *
+   * @param <A> the type
+   * @param type the class to decode into
+   * @return the output, or {@code null} when the job has none (not completed, or its handler
+   *     recorded nothing)
+   * @throws IllegalArgumentException if the JSON does not fit the type, naming the job and kind
+   */
+  public <A> A output(Class<A> type) {
+    return output(JsonMappers.standard(), type);
+  }
+
+  /**
+   * Decodes the output the handler recorded with its success into a type with the given mapper.
+   *
+   * @param <A> the type
+   * @param mapper the mapper, for example the one given to {@link JobQueue.Builder#objectMapper}
+   * @param type the class to decode into
+   * @return the output, or {@code null} when the job has none
+   * @throws IllegalArgumentException if the JSON does not fit the type, naming the job and kind
+   */
+  public <A> A output(ObjectMapper mapper, Class<A> type) {
+    Objects.requireNonNull(mapper, "mapper must not be null");
+    Objects.requireNonNull(type, "type must not be null");
+    return outputJson == null ? null : decode(mapper, "output", outputJson, type);
+  }
+
+  private <A> A decode(ObjectMapper mapper, String what, String json, Class<A> type) {
     try {
-      return mapper.readValue(argsJson, type);
+      return mapper.readValue(json, type);
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException(
-          "cannot decode the arguments of job "
+          "cannot decode the "
+              + what
+              + " of job "
               + id
               + " (kind "
               + kind

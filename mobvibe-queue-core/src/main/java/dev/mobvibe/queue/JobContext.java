@@ -17,6 +17,13 @@ public interface JobContext {
   int MAX_EVENT_DATA_BYTES = 1 << 20;
 
   /**
+   * The largest output a job may record: 64 KiB (65,536 bytes) of JSON in UTF-8. Output is a small
+   * result (an id, a count, a summary); larger results belong in storage of their own, with a
+   * reference in the output.
+   */
+  int MAX_OUTPUT_BYTES = 1 << 16;
+
+  /**
    * Returns the job being run.
    *
    * @return the job, as claimed
@@ -104,6 +111,26 @@ public interface JobContext {
    *     NewJob#CODING_SESSION_KIND})
    */
   void emitEvent(String type, Object data);
+
+  /**
+   * Records the job's output: a small JSON result stored in the job's row when this attempt
+   * succeeds, and read back with {@link Job#outputJson()} or {@link Job#output(Class)}. The value
+   * is serialized to JSON now, with the queue's {@code ObjectMapper} ({@link
+   * JobQueue.Builder#objectMapper}; by default {@code java.time} values become ISO-8601 strings),
+   * under the NUL rule of {@link #emitEvent} (U+0000 becomes U+FFFD), so a later change to the
+   * object does not change the output. The last call wins; {@code null} takes back what an earlier
+   * call recorded.
+   *
+   * <p>The output is written in the same statement that completes the job, so a completed job
+   * always has the output its handler recorded. It is discarded when the attempt does not succeed
+   * (a failure, a timeout, a snooze, a lost lease): the next attempt records its own.
+   *
+   * @param value any value the queue's mapper can serialize (an object, array, string, number or
+   *     boolean), or {@code null} for no output
+   * @throws IllegalArgumentException if the value cannot be serialized or its JSON is larger than
+   *     {@link #MAX_OUTPUT_BYTES}, naming the size and the limit; the output recorded before stays
+   */
+  void recordOutput(Object value);
 
   /**
    * The time this attempt may still run before the processor's job timeout cancels it.

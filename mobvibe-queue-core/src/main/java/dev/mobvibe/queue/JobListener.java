@@ -44,6 +44,17 @@ public interface JobListener {
   default void onJobDeadLettered(Job job, Throwable error, Duration runTime) {}
 
   /**
+   * A handler snoozed the job ({@link SnoozeJobException}) and it was recorded back to pending, due
+   * after the delay, without spending an attempt. A snooze beyond {@link
+   * JobProcessorBuilder#maxSnoozes(int)} is a failed attempt instead, heard as {@link
+   * #onJobRetried} or {@link #onJobDeadLettered}.
+   *
+   * @param job the job, as claimed (its {@link Job#snoozes()} does not count this snooze)
+   * @param delay how long until the job is due again
+   */
+  default void onJobSnoozed(Job job, Duration delay) {}
+
+  /**
    * The outcome of an attempt could not be recorded because this worker no longer held the job: its
    * lease expired and was reaped, or the job was cancelled. The attempt's result is dropped.
    *

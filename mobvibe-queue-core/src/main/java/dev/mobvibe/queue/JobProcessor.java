@@ -70,6 +70,12 @@ public final class JobProcessor implements AutoCloseable {
   /** Capacity of the session event buffer unless set: 10,000 events. */
   public static final int DEFAULT_EVENT_BUFFER_CAPACITY = 10_000;
 
+  /**
+   * How many times a job may snooze ({@link SnoozeJobException}) unless set: 100. A snooze beyond
+   * counts as a failed attempt.
+   */
+  public static final int DEFAULT_MAX_SNOOZES = 100;
+
   /** The most jobs a processor buffers beyond its handler slots. */
   public static final int MAX_PREFETCH = 1000;
 

@@ -42,6 +42,7 @@ public final class JobProcessorBuilder {
   private Duration reapGrace;
   private Duration unleasedGrace;
   private RetryPolicy retryPolicy;
+  private int maxSnoozes = JobProcessor.DEFAULT_MAX_SNOOZES;
   private JobNotifier notifier;
   private String workerId;
   private final List<JobListener> listeners = new ArrayList<>();
@@ -277,6 +278,21 @@ public final class JobProcessorBuilder {
   }
 
   /**
+   * Sets how many times a job may snooze ({@link SnoozeJobException}) before a snooze counts as a
+   * failed attempt. A snooze when the job has snoozed this many times already is recorded as a
+   * failed, retryable attempt (with its backoff, and the dead letter when it was the last), with an
+   * error saying the job snoozed more than this many times. Default {@value
+   * JobProcessor#DEFAULT_MAX_SNOOZES}; {@code 0} makes every snooze a failed attempt.
+   *
+   * @param maxSnoozes zero or more
+   * @return this builder
+   */
+  public JobProcessorBuilder maxSnoozes(int maxSnoozes) {
+    this.maxSnoozes = maxSnoozes;
+    return this;
+  }
+
+  /**
    * Sets a notifier that wakes the producer as soon as jobs arrive. Default none: polling only. The
    * caller keeps ownership and closes it after the processor.
    *
@@ -440,6 +456,7 @@ public final class JobProcessorBuilder {
             reapGrace,
             unleasedGrace,
             retryPolicy != null ? retryPolicy : queue.retryPolicy(),
+            maxSnoozes,
             sessionTracking,
             eventBufferCapacity,
             threads,

@@ -290,6 +290,7 @@ class SchemaMigrationTest {
             "jobsReplay",
             "jobsExtendLeases",
             "jobsReapExpired",
+            "jobsSnoozeLeased",
             "jobsReleaseLeased",
             "jobsReleaseStranded",
             "jobsStats",

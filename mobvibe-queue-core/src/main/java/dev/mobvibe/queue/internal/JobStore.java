@@ -648,13 +648,85 @@ public final class JobStore {
    */
   public Set<UUID> completeLeased(
       String owner, List<UUID> ids, List<Integer> retryCounts, SessionTracking sessions) {
+    return completeLeased(owner, ids, retryCounts, null, sessions);
+  }
+
+  /**
+   * Completes leased jobs in one statement, writing their outputs with them.
+   *
+   * @param owner the lease owner
+   * @param ids the jobs
+   * @param retryCounts the retry count each job had when claimed (the attempt fence)
+   * @param outputs each job's output as JSON text, null where a job has none; or {@code null} when
+   *     no job has any
+   * @param sessions what the completion writes to the jobs' sessions
+   * @return the ids that were completed; the others had lost their lease
+   */
+  public Set<UUID> completeLeased(
+      String owner,
+      List<UUID> ids,
+      List<Integer> retryCounts,
+      List<String> outputs,
+      SessionTracking sessions) {
+    if (ids.isEmpty()) {
+      return Set.of();
+    }
     String statement =
         switch (sessions) {
           case OFF -> sql.jobsCompleteLeasedBatchJobsOnly;
           case STATUS -> sql.jobsCompleteLeasedBatchWithoutEvents;
           case STATUS_AND_EVENTS -> sql.jobsCompleteLeasedBatch;
         };
-    return leasedBatch("complete jobs", statement, owner, ids, retryCounts);
+    return new HashSet<>(
+        jdbc.withConnection(
+            "complete jobs",
+            c ->
+                jdbc.queryOn(
+                    c,
+                    statement,
+                    ps -> {
+                      ps.setArray(1, c.createArrayOf("uuid", ids.toArray()));
+                      ps.setArray(2, c.createArrayOf("int4", retryCounts.toArray()));
+                      if (outputs == null) {
+                        ps.setNull(3, Types.ARRAY);
+                      } else {
+                        ps.setArray(3, c.createArrayOf("jsonb", outputs.toArray()));
+                      }
+                      ps.setString(4, owner);
+                    },
+                    rs -> rs.getObject("id", UUID.class))));
+  }
+
+  /**
+   * Snoozes leased jobs in one statement: each goes back to pending, due after its delay, with its
+   * snooze count one higher and its attempts and session unchanged.
+   *
+   * @param owner the lease owner
+   * @param ids the jobs
+   * @param retryCounts the retry count each job had when claimed (the attempt fence)
+   * @param delays how long each job waits before it is due again
+   * @return the ids that were snoozed; the others had lost their lease
+   */
+  public Set<UUID> snoozeLeased(
+      String owner, List<UUID> ids, List<Integer> retryCounts, List<Duration> delays) {
+    if (ids.isEmpty()) {
+      return Set.of();
+    }
+    Double[] delaySeconds = delays.stream().map(JobStore::seconds).toArray(Double[]::new);
+    return new HashSet<>(
+        jdbc.withConnection(
+            "snooze jobs",
+            c ->
+                jdbc.queryOn(
+                    c,
+                    sql.jobsSnoozeLeased,
+                    ps -> {
+                      ps.setArray(1, c.createArrayOf("uuid", ids.toArray()));
+                      ps.setArray(2, c.createArrayOf("int4", retryCounts.toArray()));
+                      ps.setArray(3, c.createArrayOf("float8", delaySeconds));
+                      ps.setString(4, owner);
+                    },
+                    rs -> rs.getObject("id", UUID.class))));
   }
 
   /**

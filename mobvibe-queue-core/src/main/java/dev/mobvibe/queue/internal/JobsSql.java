@@ -37,14 +37,22 @@ public final class JobsSql {
 
   /**
    * The lease fence of a worker's batch statements, after {@code FROM} with the jobs aliased {@code
-   * j}: the rows of the given ids that this owner still holds at the retry count it claimed them
-   * with. Parameters: ids (uuid[]), retry counts (int[]), owner.
+   * j} and an input {@code t} holding {@code id} and {@code retry_count}: the rows of the given ids
+   * that this owner still holds at the retry count it claimed them with. Parameter: owner.
+   */
+  private static final String LEASE_FENCE =
+      """
+       WHERE j.id = t.id AND j.retry_count = t.retry_count
+         AND j.status = 'processing' AND j.lease_owner = ?""";
+
+  /**
+   * {@link #LEASE_FENCE} over the given ids and retry counts, after {@code FROM} with the jobs
+   * aliased {@code j}. Parameters: ids (uuid[]), retry counts (int[]), owner.
    */
   private static final String LEASED =
       """
       unnest(?::uuid[], ?::int[]) AS t(id, retry_count)
-       WHERE j.id = t.id AND j.retry_count = t.retry_count
-         AND j.status = 'processing' AND j.lease_owner = ?""";
+      {leaseFence}""";
 
   /**
    * The columns of a job, as every job query returns them; {@link JobRows#map} reads these labels.
@@ -240,16 +248,19 @@ public final class JobsSql {
       )""";
 
   /**
-   * The completion's job step: {@code done} completes the {@link #LEASED} jobs and returns their id
-   * and session_id. Parameters: those of {@link #LEASED}.
+   * The completion's job step: {@code done} completes the jobs of the given ids that this owner
+   * still holds ({@link #LEASE_FENCE}), writes each its output, and returns their id and
+   * session_id. Parameters: ids (uuid[]), retry counts (int[]), outputs (jsonb[], null for a job
+   * without output; a null array for a batch without any), owner.
    */
   private static final String COMPLETE_JOB_STEP =
       """
       done AS (
         UPDATE {s}.coding_jobs j
            SET status = 'completed', completed_at = now(), updated_at = now(), lease_owner = NULL,
-               lease_expires_at = NULL
-          FROM {leased}
+               lease_expires_at = NULL, output = t.output
+          FROM unnest(?::uuid[], ?::int[], ?::jsonb[]) AS t(id, retry_count, output)
+          {leaseFence}
         RETURNING j.id, j.session_id
       )""";
 
@@ -304,6 +315,7 @@ public final class JobsSql {
   private static final Map<String, String> FRAGMENTS =
       Map.ofEntries(
           Map.entry("cols", JOB_COLUMNS),
+          Map.entry("leaseFence", LEASE_FENCE),
           Map.entry("leased", LEASED),
           Map.entry("noJob", NO_JOB),
           Map.entry("claimJobSteps", CLAIM_JOB_STEPS),
@@ -411,8 +423,9 @@ public final class JobsSql {
   final String jobsComplete;
 
   /**
-   * Completes many leased jobs in one statement, fenced on owner and attempt, and completes their
-   * sessions. Parameters: ids (uuid[]), retry counts (int[]), owner. Result: {@code id} of each
+   * Completes many leased jobs in one statement, fenced on owner and attempt, with their outputs,
+   * and completes their sessions. Parameters: ids (uuid[]), retry counts (int[]), outputs (jsonb[],
+   * null where a job has none, or a null array when none has), owner. Result: {@code id} of each
    * completed job.
    */
   final String jobsCompleteLeasedBatch;
@@ -466,6 +479,13 @@ public final class JobsSql {
    * grace seconds, unleased grace seconds, limit. Result: {@code id}, {@code status} (the new one).
    */
   final String jobsReapExpired;
+
+  /**
+   * Snoozes leased jobs: back to pending, each due after its own delay, one snooze more, no attempt
+   * spent; their sessions are left as they are. Parameters: ids (uuid[]), retry counts (int[]),
+   * delays in seconds (float8[]), owner. Result: {@code id} of each snoozed job.
+   */
+  final String jobsSnoozeLeased;
 
   /**
    * Returns claimed jobs that never started to pending without spending an attempt. Parameters: ids
@@ -802,6 +822,17 @@ public final class JobsSql {
             {reapSessionLock},
             {reapSessionSteps}
             SELECT id, status FROM reaped
+            """);
+    jobsSnoozeLeased =
+        sql(
+            """
+            UPDATE {s}.coding_jobs j
+               SET status = 'pending', run_at = now() + make_interval(secs => t.delay_secs),
+                   snoozes = j.snoozes + 1, started_at = NULL, updated_at = now(), lease_owner = NULL,
+                   lease_expires_at = NULL
+              FROM unnest(?::uuid[], ?::int[], ?::float8[]) AS t(id, retry_count, delay_secs)
+              {leaseFence}
+            RETURNING j.id
             """);
     jobsReleaseLeased =
         sql(

@@ -111,20 +111,41 @@ class BatchPlanTest {
         }
       }
       assertThat(ids).hasSize(BATCH);
-      for (String statement :
-          List.of(
-              sql.jobsCompleteLeasedBatch,
-              sql.jobsCompleteLeasedBatchWithoutEvents,
-              sql.jobsCompleteLeasedBatchJobsOnly)) {
-        JsonNode plan =
-            explain(
-                c,
-                statement,
-                c.createArrayOf("uuid", ids.toArray()),
-                c.createArrayOf("int4", retryCounts.toArray()),
-                OWNER);
-        assertThat(sequentialScans(plan)).as(statement).isEmpty();
+      // Outputs: none (unnest pads an empty array with nulls, as it does the null array of a batch
+      // without outputs), and one for every other job.
+      String[] someOutputs = new String[ids.size()];
+      for (int i = 0; i < someOutputs.length; i += 2) {
+        someOutputs[i] = "{\"n\": " + i + "}";
       }
+      for (java.sql.Array outputs :
+          List.of(c.createArrayOf("jsonb", new String[0]), c.createArrayOf("jsonb", someOutputs))) {
+        for (String statement :
+            List.of(
+                sql.jobsCompleteLeasedBatch,
+                sql.jobsCompleteLeasedBatchWithoutEvents,
+                sql.jobsCompleteLeasedBatchJobsOnly)) {
+          JsonNode plan =
+              explain(
+                  c,
+                  statement,
+                  c.createArrayOf("uuid", ids.toArray()),
+                  c.createArrayOf("int4", retryCounts.toArray()),
+                  outputs,
+                  OWNER);
+          assertThat(sequentialScans(plan)).as(statement).isEmpty();
+        }
+      }
+      Double[] delays = new Double[ids.size()];
+      java.util.Arrays.fill(delays, 1.5);
+      JsonNode plan =
+          explain(
+              c,
+              sql.jobsSnoozeLeased,
+              c.createArrayOf("uuid", ids.toArray()),
+              c.createArrayOf("int4", retryCounts.toArray()),
+              c.createArrayOf("float8", delays),
+              OWNER);
+      assertThat(sequentialScans(plan)).as("jobsSnoozeLeased").isEmpty();
       c.rollback();
     }
   }

@@ -24,9 +24,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Records attempt outcomes on its own thread: successes batched into one statement, failures one by
- * one with their backoff, releases batched. Every write is fenced on the lease, so an outcome of a
- * job this worker no longer holds is reported lost, not written.
+ * Records attempt outcomes on its own thread: successes (with their outputs) batched into one
+ * statement, snoozes batched into one, failures one by one with their backoff, releases batched.
+ * Every write is fenced on the lease, so an outcome of a job this worker no longer holds is
+ * reported lost, not written.
  *
  * <p>Faults stay with the outcome that causes them. A batch the database refuses for its data (see
  * {@link DataErrors}) is recorded again one outcome at a time, and an outcome refused alone too is
@@ -40,11 +41,14 @@ final class Completer {
   private static final int BATCH = 1000;
 
   /** What to record for one attempt. */
-  sealed interface Outcome permits Success, Failure, Release {
+  sealed interface Outcome permits Success, Snooze, Failure, Release {
     RunningJob job();
   }
 
   record Success(RunningJob job, Duration runTime) implements Outcome {}
+
+  /** A handler snoozed the job: back to pending after the delay, no attempt spent. */
+  record Snooze(RunningJob job, Duration delay) implements Outcome {}
 
   record Failure(RunningJob job, Throwable error, boolean retryable, Duration runTime)
       implements Outcome {}
@@ -87,7 +91,8 @@ final class Completer {
    * @param settings the worker id, session tracking and retry policy
    * @param store where outcomes are written
    * @param listeners told of each recorded outcome
-   * @param retryScheduled told the backoff of each attempt sent back to pending
+   * @param retryScheduled told the backoff of each attempt sent back to pending, and the shortest
+   *     delay of each batch of snoozes
    */
   Completer(
       EngineSettings settings,
@@ -215,12 +220,15 @@ final class Completer {
 
   private void record(List<Outcome> batch) {
     List<Success> successes = new ArrayList<>();
+    List<Snooze> snoozes = new ArrayList<>();
     List<Release> releases = new ArrayList<>();
     List<Outcome> done = new ArrayList<>();
     try {
       for (Outcome o : batch) {
         if (o instanceof Success s) {
           successes.add(s);
+        } else if (o instanceof Snooze z) {
+          snoozes.add(z);
         } else if (o instanceof Release r) {
           releases.add(r);
         }
@@ -228,12 +236,24 @@ final class Completer {
       if (!successes.isEmpty()) {
         List<UUID> ids = new ArrayList<>(successes.size());
         List<Integer> retryCounts = new ArrayList<>(successes.size());
-        for (Success s : successes) {
-          ids.add(s.job().job.id());
-          retryCounts.add(s.job().job.retryCount());
+        List<String> outputs = null; // stays null while no job has output: a null array is cheaper
+        for (int i = 0; i < successes.size(); i++) {
+          RunningJob rj = successes.get(i).job();
+          ids.add(rj.job.id());
+          retryCounts.add(rj.job.retryCount());
+          String output = rj.output();
+          if (output != null) {
+            if (outputs == null) {
+              outputs = new ArrayList<>(Collections.nCopies(i, null));
+            }
+            outputs.add(output);
+          } else if (outputs != null) {
+            outputs.add(null);
+          }
         }
         Set<UUID> completed =
-            store.completeLeased(settings.workerId(), ids, retryCounts, settings.sessionTracking());
+            store.completeLeased(
+                settings.workerId(), ids, retryCounts, outputs, settings.sessionTracking());
         for (Success s : successes) {
           if (completed.contains(s.job().job.id())) {
             listeners.fire(l -> l.onJobSucceeded(s.job().job, s.runTime()));
@@ -242,6 +262,10 @@ final class Completer {
           }
         }
         done.addAll(successes);
+      }
+      if (!snoozes.isEmpty()) {
+        recordSnoozes(snoozes);
+        done.addAll(snoozes);
       }
       for (Outcome o : batch) {
         if (o instanceof Failure f) {
@@ -271,6 +295,34 @@ final class Completer {
         recorded.addAll(done);
         batch.removeIf(recorded::contains);
       }
+    }
+  }
+
+  private void recordSnoozes(List<Snooze> snoozes) {
+    List<UUID> ids = new ArrayList<>(snoozes.size());
+    List<Integer> retryCounts = new ArrayList<>(snoozes.size());
+    List<Duration> delays = new ArrayList<>(snoozes.size());
+    for (Snooze z : snoozes) {
+      ids.add(z.job().job.id());
+      retryCounts.add(z.job().job.retryCount());
+      delays.add(z.delay());
+    }
+    Set<UUID> snoozed = store.snoozeLeased(settings.workerId(), ids, retryCounts, delays);
+    Duration soonest = null;
+    for (Snooze z : snoozes) {
+      Job job = z.job().job;
+      if (snoozed.contains(job.id())) {
+        log.debug("job {} snoozed for {} ms", job.id(), z.delay().toMillis());
+        listeners.fire(l -> l.onJobSnoozed(job, z.delay()));
+        if (soonest == null || z.delay().compareTo(soonest) < 0) {
+          soonest = z.delay();
+        }
+      } else {
+        listeners.lost(z.job(), "lease lost before the snooze could be recorded");
+      }
+    }
+    if (soonest != null) {
+      retryScheduled.accept(soonest); // wakes the producer if the job falls due before its poll
     }
   }
 

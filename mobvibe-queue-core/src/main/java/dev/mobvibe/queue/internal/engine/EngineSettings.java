@@ -27,6 +27,7 @@ import java.util.concurrent.ThreadFactory;
  * @param unleasedGrace how long a processing job without a lease (claimed by a seed-era worker) may
  *     run before it is reaped, or {@code null} for {@link JobProcessor#DEFAULT_UNLEASED_GRACE}
  * @param retryPolicy the backoff between attempts
+ * @param maxSnoozes how many times a job may snooze; a snooze beyond counts as a failed attempt
  * @param sessionTracking what claims and successes write to the jobs' sessions
  * @param eventBufferCapacity session events that may wait to be written
  * @param handlerThreads the factory of handler threads
@@ -46,6 +47,7 @@ public record EngineSettings(
     Duration reapGrace,
     Duration unleasedGrace,
     RetryPolicy retryPolicy,
+    int maxSnoozes,
     SessionTracking sessionTracking,
     int eventBufferCapacity,
     ThreadFactory handlerThreads,
@@ -110,6 +112,9 @@ public record EngineSettings(
     if (prefetch < 0 || prefetch > JobProcessor.MAX_PREFETCH) {
       throw new IllegalArgumentException(
           "prefetch must be between 0 and " + JobProcessor.MAX_PREFETCH + ", was " + prefetch);
+    }
+    if (maxSnoozes < 0) {
+      throw new IllegalArgumentException("maxSnoozes must be zero or more, was " + maxSnoozes);
     }
     if (eventBufferCapacity < 1 || eventBufferCapacity > 1_000_000) {
       throw new IllegalArgumentException(

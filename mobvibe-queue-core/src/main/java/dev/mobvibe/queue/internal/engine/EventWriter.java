@@ -72,21 +72,39 @@ final class EventWriter {
           "event data must serialize to a JSON object, got "
               + (node == null ? "null" : node.getNodeType()));
     }
+    return toJson(node, "event data", JobContext.MAX_EVENT_DATA_BYTES, "1 MiB");
+  }
+
+  /**
+   * Serializes a value with the queue's mapper, NUL characters replaced by U+FFFD, refusing JSON
+   * longer than a limit in UTF-8: the rules of {@link JobContext#emitEvent} and {@link
+   * JobContext#recordOutput}.
+   *
+   * @param value the value
+   * @param what names the value in errors ({@code event data}, {@code output})
+   * @param maxBytes the most UTF-8 bytes the JSON may take
+   * @param limitName the limit in words, such as {@code 1 MiB}
+   * @return the JSON text
+   * @throws IllegalArgumentException if the value cannot be serialized or is too large
+   */
+  String toJson(Object value, String what, int maxBytes, String limitName) {
     String text;
     try {
-      text = withoutNul(json.writeValueAsString(node));
+      text = withoutNul(json.writeValueAsString(value));
     } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("event data cannot be serialized: " + e.getMessage(), e);
+      throw new IllegalArgumentException(what + " cannot be serialized: " + e.getMessage(), e);
     }
     long bytes;
-    if ((long) text.length() * 3 > JobContext.MAX_EVENT_DATA_BYTES
-        && (bytes = utf8Length(text)) > JobContext.MAX_EVENT_DATA_BYTES) {
+    if ((long) text.length() * 3 > maxBytes && (bytes = utf8Length(text)) > maxBytes) {
       throw new IllegalArgumentException(
-          "event data is "
+          what
+              + " is "
               + bytes
               + " bytes of JSON; the limit is "
-              + JobContext.MAX_EVENT_DATA_BYTES
-              + " bytes (1 MiB)");
+              + maxBytes
+              + " bytes ("
+              + limitName
+              + ")");
     }
     return text;
   }

@@ -4,6 +4,7 @@ import dev.mobvibe.queue.CancellationReason;
 import dev.mobvibe.queue.Job;
 import dev.mobvibe.queue.KindOptions;
 import dev.mobvibe.queue.PermanentJobFailureException;
+import dev.mobvibe.queue.SnoozeJobException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -14,9 +15,9 @@ import org.slf4j.MDC;
 
 /**
  * Runs claimed jobs on the handler threads, one attempt each: starts the job's timeout clock, calls
- * the handler, turns its return or throw into an outcome, and hands the outcome to the completer if
- * it is the first to settle the job. A job that reaches a slot after stopping began, or that was
- * cancelled while it waited, goes back to pending without spending an attempt.
+ * the handler, turns its return or throw (a snooze included) into an outcome, and hands the outcome
+ * to the completer if it is the first to settle the job. A job that reaches a slot after stopping
+ * began, or that was cancelled while it waited, goes back to pending without spending an attempt.
  */
 final class HandlerSlots implements Producer.Dispatcher {
   private final EngineSettings settings;
@@ -129,6 +130,8 @@ final class HandlerSlots implements Producer.Dispatcher {
       }
       route.handler().handle(job, rj);
       outcome = new Completer.Success(rj, rj.runTime());
+    } catch (SnoozeJobException e) {
+      outcome = snooze(rj, e);
     } catch (PermanentJobFailureException e) {
       outcome = new Completer.Failure(rj, e, false, rj.runTime());
     } catch (Exception | LinkageError | AssertionError | StackOverflowError e) {
@@ -149,6 +152,22 @@ final class HandlerSlots implements Producer.Dispatcher {
       completer.submit(outcome);
     }
     slots.free(rj);
+  }
+
+  /**
+   * A snooze, or a failed attempt when the job has snoozed {@link EngineSettings#maxSnoozes()}
+   * times already, so a job that snoozes for ever still ends.
+   */
+  private Completer.Outcome snooze(RunningJob rj, SnoozeJobException e) {
+    if (rj.job.snoozes() < settings.maxSnoozes()) {
+      return new Completer.Snooze(rj, e.delay());
+    }
+    return new Completer.Failure(
+        rj,
+        new IllegalStateException(
+            "snoozed more than " + settings.maxSnoozes() + " times (maxSnoozes)", e),
+        true,
+        rj.runTime());
   }
 
   /** Jobs that reach a slot from now on go back to pending. */

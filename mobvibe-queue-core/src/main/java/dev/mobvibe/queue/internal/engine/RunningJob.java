@@ -43,6 +43,8 @@ final class RunningJob implements JobContext {
   private final AtomicBoolean settled = new AtomicBoolean();
   private final AtomicReference<CancellationReason> cancelled = new AtomicReference<>();
   private final CountDownLatch cancelledLatch = new CountDownLatch(1);
+  // The JSON of the last recordOutput, written with the success.
+  private volatile String output;
 
   /**
    * @param job the claimed job
@@ -141,6 +143,11 @@ final class RunningJob implements JobContext {
     }
   }
 
+  /** The output the handler recorded last, as JSON, or {@code null}. */
+  String output() {
+    return output;
+  }
+
   Duration runTime() {
     return started ? Duration.ofNanos(ticker.nanos() - startedNanos) : Duration.ZERO;
   }
@@ -200,6 +207,14 @@ final class RunningJob implements JobContext {
     String json = events.toJsonObject(data);
     heartbeat();
     events.offer(new JobStore.SessionEvent(job.sessionId(), type, json, Instant.now(), job.id()));
+  }
+
+  @Override
+  public void recordOutput(Object value) {
+    output =
+        value == null
+            ? null
+            : events.toJson(value, "output", JobContext.MAX_OUTPUT_BYTES, "64 KiB");
   }
 
   @Override

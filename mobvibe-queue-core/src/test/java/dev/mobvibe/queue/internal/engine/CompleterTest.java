@@ -6,12 +6,14 @@ import static org.awaitility.Awaitility.await;
 import dev.mobvibe.queue.Job;
 import dev.mobvibe.queue.JobQueue;
 import dev.mobvibe.queue.JobStatus;
+import dev.mobvibe.queue.KindOptions;
 import dev.mobvibe.queue.NewJob;
 import dev.mobvibe.queue.PermanentJobFailureException;
 import dev.mobvibe.queue.RetryPolicy;
 import dev.mobvibe.queue.SessionTracking;
 import dev.mobvibe.queue.internal.Jdbc;
 import dev.mobvibe.queue.internal.JobStore;
+import dev.mobvibe.queue.internal.JsonMappers;
 import dev.mobvibe.queue.testing.TestDatabase;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -290,6 +292,126 @@ class CompleterTest {
     assertThat(recorder.calls).doesNotHaveDuplicates();
     assertThat(recorder.count("lost")).isZero();
     assertThat(jobs).allSatisfy(rj -> assertThat(status(rj)).isEqualTo(JobStatus.COMPLETED));
+  }
+
+  /** A fragment of the statement that snoozes a batch. */
+  static final String SNOOZE = "snoozes = j.snoozes + 1";
+
+  private Job row(RunningJob rj) {
+    return queue.findJob(rj.job.id()).orElseThrow();
+  }
+
+  @Test
+  void successesAndSnoozesAreRecordedInOneBatchEachAndHeardOnce() {
+    List<RunningJob> jobs = claim(4);
+    completer.submit(new Completer.Success(jobs.get(0), Duration.ZERO));
+    completer.submit(new Completer.Snooze(jobs.get(1), Duration.ofSeconds(30)));
+    completer.submit(new Completer.Success(jobs.get(2), Duration.ZERO));
+    completer.submit(new Completer.Snooze(jobs.get(3), Duration.ofSeconds(2)));
+    completer.start();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> recorder.count("succeeded") == 2 && recorder.count("snoozed") == 2);
+    assertThat(recorder.calls)
+        .contains(
+            "snoozed " + jobs.get(1).job.id() + " PT30S",
+            "snoozed " + jobs.get(3).job.id() + " PT2S");
+    for (RunningJob rj : List.of(jobs.get(1), jobs.get(3))) {
+      Job after = row(rj);
+      assertThat(after.status()).isEqualTo(JobStatus.PENDING);
+      assertThat(after.snoozes()).isEqualTo(1);
+      assertThat(after.retryCount()).isZero();
+      assertThat(after.leaseOwner()).isNull();
+    }
+    assertThat(status(jobs.get(0))).isEqualTo(JobStatus.COMPLETED);
+    assertThat(status(jobs.get(2))).isEqualTo(JobStatus.COMPLETED);
+    // The producer is woken once for the batch, for the snooze that falls due first.
+    assertThat(retries).containsExactly(Duration.ofSeconds(2));
+    assertThat(completer.unrecorded()).isEmpty();
+  }
+
+  @Test
+  void aBatchWhoseSnoozesFailIsRetriedWithoutItsRecordedSuccesses() {
+    List<RunningJob> jobs = claim(3);
+    completer.submit(new Completer.Success(jobs.get(0), Duration.ZERO));
+    completer.submit(new Completer.Snooze(jobs.get(1), Duration.ofMinutes(5)));
+    completer.submit(
+        new Completer.Failure(jobs.get(2), new IllegalStateException("boom"), true, Duration.ZERO));
+    faults.failNext(SNOOZE, 2);
+    completer.start();
+    await().atMost(Duration.ofSeconds(10)).until(() -> recorder.count("retried") == 1);
+    assertThat(faults.failed()).isEqualTo(2);
+    assertThat(recorder.count("succeeded")).isEqualTo(1);
+    assertThat(recorder.count("snoozed")).isEqualTo(1);
+    assertThat(recorder.calls).doesNotHaveDuplicates();
+    assertThat(status(jobs.get(0))).isEqualTo(JobStatus.COMPLETED);
+    assertThat(row(jobs.get(1)).snoozes()).isEqualTo(1);
+    assertThat(row(jobs.get(2)).retryCount()).isEqualTo(1);
+  }
+
+  @Test
+  void recordedSnoozesAreNotWrittenAgainWhenALaterFailureIsRetried() {
+    List<RunningJob> jobs = claim(2);
+    completer.submit(new Completer.Snooze(jobs.get(0), Duration.ofMinutes(5)));
+    completer.submit(
+        new Completer.Failure(jobs.get(1), new IllegalStateException("boom"), true, Duration.ZERO));
+    faults.failNext("coalesce(p.max_attempts, j.max_retries)", 2);
+    completer.start();
+    await().atMost(Duration.ofSeconds(10)).until(() -> recorder.count("retried") == 1);
+    assertThat(faults.failed()).isEqualTo(2);
+    // Written once: a second write would have found the job pending and reported it lost.
+    assertThat(recorder.count("snoozed")).isEqualTo(1);
+    assertThat(recorder.count("lost")).isZero();
+    assertThat(row(jobs.get(0)).snoozes()).isEqualTo(1);
+  }
+
+  @Test
+  void aSnoozeOfAJobNoLongerHeldIsReportedLostAndNotWritten() {
+    List<RunningJob> jobs = claim(2);
+    db.execute(
+        "UPDATE coding_jobs SET lease_owner = 'someone-else' WHERE id = '"
+            + jobs.get(0).job.id()
+            + "'");
+    jobs.forEach(rj -> completer.submit(new Completer.Snooze(rj, Duration.ofMinutes(1))));
+    completer.start();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> recorder.count("lost") == 1 && recorder.count("snoozed") == 1);
+    assertThat(recorder.calls)
+        .contains(
+            "lost " + jobs.get(0).job.id() + " lease lost before the snooze could be recorded",
+            "snoozed " + jobs.get(1).job.id() + " PT1M");
+    assertThat(status(jobs.get(0))).isEqualTo(JobStatus.PROCESSING);
+    assertThat(row(jobs.get(0)).snoozes()).isZero();
+    assertThat(status(jobs.get(1))).isEqualTo(JobStatus.PENDING);
+  }
+
+  @Test
+  void outputsAreWrittenWithTheirSuccessesAndNullWhereNoneWasRecorded() {
+    EventWriter serializer =
+        new EventWriter(store, 10, settings.workerId(), JsonMappers.standard());
+    List<RunningJob> jobs =
+        claim(4).stream()
+            .map(
+                rj ->
+                    new RunningJob(
+                        rj.job,
+                        0,
+                        0,
+                        settings.workerId(),
+                        null,
+                        serializer,
+                        ticker,
+                        KindOptions.DEFAULTS))
+            .toList();
+    // None first: the outputs array starts once one job has output.
+    jobs.get(1).recordOutput(Map.of("n", 1));
+    jobs.get(3).recordOutput("last");
+    jobs.forEach(rj -> completer.submit(new Completer.Success(rj, Duration.ZERO)));
+    completer.start();
+    await().atMost(Duration.ofSeconds(10)).until(() -> recorder.count("succeeded") == 4);
+    assertThat(jobs.stream().map(rj -> row(rj).outputJson()))
+        .containsExactly(null, "{\"n\": 1}", null, "\"last\"");
   }
 
   static Stream<Arguments> faultyPolicies() {

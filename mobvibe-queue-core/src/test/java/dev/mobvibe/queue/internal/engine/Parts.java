@@ -2,6 +2,7 @@ package dev.mobvibe.queue.internal.engine;
 
 import dev.mobvibe.queue.Job;
 import dev.mobvibe.queue.JobListener;
+import dev.mobvibe.queue.JobProcessor;
 import dev.mobvibe.queue.NewJob;
 import dev.mobvibe.queue.RetryPolicy;
 import dev.mobvibe.queue.SessionTracking;
@@ -35,6 +36,7 @@ final class Parts {
         null,
         null,
         RetryPolicy.fixed(Duration.ofMillis(250)),
+        JobProcessor.DEFAULT_MAX_SNOOZES,
         SessionTracking.STATUS,
         100,
         HandlerThreads.platform(workerId),
@@ -57,6 +59,7 @@ final class Parts {
         s.reapGrace(),
         s.unleasedGrace(),
         retryPolicy,
+        s.maxSnoozes(),
         s.sessionTracking(),
         s.eventBufferCapacity(),
         s.handlerThreads(),
@@ -86,6 +89,11 @@ final class Parts {
     @Override
     public void onJobDeadLettered(Job job, Throwable error, Duration runTime) {
       calls.add("dead " + job.id());
+    }
+
+    @Override
+    public void onJobSnoozed(Job job, Duration delay) {
+      calls.add("snoozed " + job.id() + " " + delay);
     }
 
     @Override
