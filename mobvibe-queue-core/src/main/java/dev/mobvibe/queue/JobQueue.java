@@ -137,7 +137,10 @@ public final class JobQueue implements AutoCloseable {
    * @param job the job
    * @return the stored job
    * @throws NullPointerException if the job is null
-   * @throws QueueException if the database refuses, for example an unknown session id
+   * @throws QueueException if the database refuses, for example an unknown session id, or a job
+   *     without a session on a database whose {@code coding_sessions} requires columns the queue
+   *     cannot fill (a seed database's {@code user_id}): the message names the column; create the
+   *     session and pass its id with {@link NewJob.Builder#sessionId}
    */
   public Job enqueue(NewJob job) {
     Objects.requireNonNull(job, "job must not be null");
@@ -171,7 +174,7 @@ public final class JobQueue implements AutoCloseable {
     checkBatch(jobs);
     checkOpen();
     // One statement inserts every job and session, so auto-commit is atomic and saves a COMMIT.
-    return store.jdbc().withConnection("enqueue jobs", c -> store.insert(c, jobs));
+    return store.jdbc().withConnection("enqueue jobs", c -> insert(c, jobs));
   }
 
   /**
@@ -188,10 +191,14 @@ public final class JobQueue implements AutoCloseable {
     Objects.requireNonNull(connection, "connection must not be null");
     checkBatch(jobs);
     checkOpen();
+    return insert(connection, jobs);
+  }
+
+  private List<Job> insert(Connection connection, List<NewJob> jobs) {
     try {
       return store.insert(connection, jobs);
     } catch (SQLException e) {
-      throw Jdbc.translate("enqueue jobs", e);
+      throw Jdbc.translateEnqueue("enqueue jobs", e);
     }
   }
 
