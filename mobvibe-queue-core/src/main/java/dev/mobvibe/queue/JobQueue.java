@@ -142,7 +142,10 @@ public final class JobQueue implements AutoCloseable {
    * @param job the job
    * @return the stored job
    * @throws NullPointerException if the job is null
-   * @throws QueueException if the database refuses, for example an unknown session id
+   * @throws QueueException if the database refuses, for example an unknown session id, or a job
+   *     without a session on a database whose {@code coding_sessions} requires columns the queue
+   *     cannot fill (a seed database's {@code user_id}): the message names the column; create the
+   *     session and pass its id with {@link NewJob.Builder#sessionId}
    */
   public Job enqueue(NewJob job) {
     Objects.requireNonNull(job, "job must not be null");
@@ -177,7 +180,7 @@ public final class JobQueue implements AutoCloseable {
     checkOpen();
     if (enqueueInterceptors.isEmpty()) {
       // One statement inserts every job and session, so auto-commit is atomic and saves a COMMIT.
-      return store.jdbc().withConnection("enqueue jobs", c -> store.insert(c, jobs));
+      return store.jdbc().withConnection("enqueue jobs", c -> insert(c, jobs));
     }
     // An interceptor may fail after the insert: one transaction keeps the enqueue all or none.
     return store.jdbc().inTransaction("enqueue jobs", c -> intercepted(c, jobs));
@@ -200,25 +203,21 @@ public final class JobQueue implements AutoCloseable {
     if (!enqueueInterceptors.isEmpty()) {
       return intercepted(connection, jobs);
     }
+    return insert(connection, jobs);
+  }
+
+  /** Inserts on this connection; a seed database's required session columns get a clear error. */
+  private List<Job> insert(Connection connection, List<NewJob> jobs) {
     try {
       return store.insert(connection, jobs);
     } catch (SQLException e) {
-      throw Jdbc.translate("enqueue jobs", e);
+      throw Jdbc.translateEnqueue("enqueue jobs", e);
     }
   }
 
   /** Runs the enqueue interceptors around the insert on this connection. */
   private List<Job> intercepted(Connection connection, List<NewJob> jobs) {
-    return Interceptors.enqueue(
-        enqueueInterceptors,
-        jobs,
-        batch -> {
-          try {
-            return store.insert(connection, batch);
-          } catch (SQLException e) {
-            throw Jdbc.translate("enqueue jobs", e);
-          }
-        });
+    return Interceptors.enqueue(enqueueInterceptors, jobs, batch -> insert(connection, batch));
   }
 
   private static void checkBatch(List<NewJob> jobs) {

@@ -434,13 +434,55 @@ class SeedUpgradeTest {
     assertThat(db.queryLong("SELECT count(*) FROM " + s + ".coding_jobs")).isEqualTo(9);
 
     // The seed's sessions need a user: a job without a session cannot create one there. The
-    // database refuses with a not-null violation and nothing is written.
+    // database refuses with a not-null violation, the message says what to do, and nothing is
+    // written.
     long sessions = db.queryLong("SELECT count(*) FROM " + s + ".coding_sessions");
     assertThatThrownBy(() -> queue.enqueue(NewJob.of("no session")))
         .isInstanceOfSatisfying(
-            QueueException.class, e -> assertThat(e.sqlState()).isEqualTo("23502"));
+            QueueException.class, e -> assertThat(e.sqlState()).isEqualTo("23502"))
+        .hasMessageContaining("this database's coding_sessions requires user_id")
+        .hasMessageContaining("NewJob.builder(prompt).sessionId(id)");
     assertThat(db.queryLong("SELECT count(*) FROM " + s + ".coding_sessions")).isEqualTo(sessions);
     assertThat(db.queryLong("SELECT count(*) FROM " + s + ".coding_jobs")).isEqualTo(9);
+  }
+
+  @Test
+  void aJobWithoutASessionNamesTheColumnTheSeedsSessionsRequireOnEveryEnqueuePath()
+      throws SQLException {
+    String s = "seed_required";
+    seed(s);
+    JobQueue queue = queue(s);
+    queue.migrate();
+    // The column is the server's: another required column is named as well.
+    db.execute(
+        "ALTER TABLE "
+            + s
+            + ".coding_sessions ALTER user_id DROP NOT NULL,"
+            + " ADD COLUMN tenant_id uuid NOT NULL DEFAULT gen_random_uuid();"
+            + " ALTER TABLE "
+            + s
+            + ".coding_sessions ALTER tenant_id DROP DEFAULT");
+
+    assertThatThrownBy(() -> queue.enqueueAll(List.of(NewJob.of("a"), NewJob.of("b"))))
+        .isInstanceOfSatisfying(
+            QueueException.class, e -> assertThat(e.sqlState()).isEqualTo("23502"))
+        .hasMessageContaining("coding_sessions requires tenant_id")
+        .hasMessageContaining("sessionId(id)");
+    try (Connection c = db.connect()) {
+      c.setAutoCommit(false);
+      assertThatThrownBy(() -> queue.enqueue(c, NewJob.of("in the caller's transaction")))
+          .isInstanceOfSatisfying(
+              QueueException.class, e -> assertThat(e.sqlState()).isEqualTo("23502"))
+          .hasMessageContaining("coding_sessions requires tenant_id");
+      c.rollback();
+    }
+    assertThat(db.queryLong("SELECT count(*) FROM " + s + ".coding_jobs")).isEqualTo(8);
+    // Other failures keep their plain message: an unknown session is a foreign-key violation.
+    assertThatThrownBy(
+            () -> queue.enqueue(NewJob.builder("x").sessionId(UUID.randomUUID()).build()))
+        .isInstanceOfSatisfying(
+            QueueException.class, e -> assertThat(e.sqlState()).isEqualTo("23503"))
+        .hasMessageNotContaining("requires");
   }
 
   private static void seed(String schema) {

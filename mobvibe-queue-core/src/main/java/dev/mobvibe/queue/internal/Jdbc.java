@@ -10,6 +10,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
+import org.postgresql.util.PSQLException;
+import org.postgresql.util.ServerErrorMessage;
 
 /**
  * The one place that runs statements: binds parameters, maps rows, and turns {@link SQLException}
@@ -281,5 +283,35 @@ public final class Jdbc {
     return "23505".equals(e.getSQLState())
         ? new UniqueViolationException(message, e)
         : new QueueException(message, e);
+  }
+
+  /**
+   * Wraps a failure of the statement that inserts jobs, keeping its SQLState. A not-null violation
+   * on {@code coding_sessions} means the database's sessions need columns the queue cannot fill (a
+   * seed database's {@code user_id}, say) for a job that would create its own session: the message
+   * names the column, read from the server's error, and says to create the session and pass its id.
+   * Any other failure is {@link #translate}'s.
+   *
+   * @param what what the queue was doing
+   * @param e the failure
+   * @return the exception to throw
+   */
+  public static QueueException translateEnqueue(String what, SQLException e) {
+    ServerErrorMessage server = e instanceof PSQLException p ? p.getServerErrorMessage() : null;
+    if (!"23502".equals(e.getSQLState())
+        || server == null
+        || !"coding_sessions".equals(server.getTable())) {
+      return translate(what, e);
+    }
+    String column = server.getColumn() == null ? "a column" : server.getColumn();
+    return new QueueException(
+        "failed to "
+            + what
+            + ": this database's coding_sessions requires "
+            + column
+            + " (NOT NULL, no default), which the queue cannot fill when it creates a job's"
+            + " session; create the session yourself and pass its id with"
+            + " NewJob.builder(prompt).sessionId(id)",
+        e);
   }
 }

@@ -36,9 +36,10 @@ import picocli.CommandLine.Option;
 
 /**
  * The {@code demo} command: with no configuration at all, brings up a database, enqueues a mix of
- * Free, Starter and Pro jobs (some fail once, some every time), runs two workers and narrates which
- * job runs when, where, in what order and why, ending with the statistics block. Works in its own
- * schema, dropped and recreated at the start, so every run starts clean. Finishes by itself.
+ * Free, Starter and Pro jobs (some fail once, some every time) and a few emails (a second kind, no
+ * session), runs two workers and narrates which job runs when, where, in what order and why, ending
+ * with the statistics block. Works in its own schema, dropped and recreated at the start, so every
+ * run starts clean. Finishes by itself.
  */
 @Command(
     name = "demo",
@@ -46,12 +47,14 @@ import picocli.CommandLine.Option;
     description = {
       "Shows the queue at work in about 15 seconds, with no setup: a database (DATABASE_URL, else"
           + " PostgreSQL on 127.0.0.1:5432, else an embedded one), a mix of Free, Starter and Pro"
-          + " jobs, two workers, retries with backoff and the dead letter.",
+          + " jobs, a few send_email jobs of a second kind, two workers, retries with backoff and"
+          + " the dead letter.",
       "Works in its own schema (default mobvibe_demo), dropped and recreated at each run."
     })
 final class DemoCommand implements Callable<Integer> {
   private static final Pattern SCHEMA = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
   private static final int CONCURRENCY = 2;
+  private static final int EMAIL_PRIORITY = PlanTier.STARTER.priority();
   private static final List<String> PROMPTS =
       List.of(
           "Build a todo app with React",
@@ -66,6 +69,13 @@ final class DemoCommand implements Callable<Integer> {
           "Migrate the API client to TypeScript",
           "Add image upload to the profile page",
           "Speed up the dashboard queries");
+
+  /** The emails enqueued beside the coding sessions: a second kind, which belongs to no session. */
+  private static final List<SendEmail> EMAILS =
+      List.of(
+          new SendEmail("ada@example.com", "Welcome to MobVibe", "Your first app awaits."),
+          new SendEmail("grace@example.com", "Your session finished", "The todo app is ready."),
+          new SendEmail("linus@example.com", "Weekly summary", "12 sessions, 11 completed."));
 
   @Option(
       names = "--jobs",
@@ -192,9 +202,19 @@ final class DemoCommand implements Callable<Integer> {
       for (NewJob newJob : newJobs) {
         stored.add(queue.enqueue(newJob));
       }
+      Map<UUID, String> emails = new HashMap<>();
+      for (int i = 0; i < EMAILS.size(); i++) {
+        String label = "E" + (i + 1);
+        NewJob email =
+            NewJob.builder(EMAILS.get(i))
+                .priority(EMAIL_PRIORITY)
+                .idempotencyKey("demo-" + label)
+                .build();
+        emails.put(queue.enqueue(email).id(), label);
+      }
       QueueMonitor monitor = QueueMonitor.builder(queue).build();
       monitor.checkNow(); // the baseline for the throughput in the closing statistics
-      Narrator narrator = new Narrator(out, plan, stored, queue);
+      Narrator narrator = new Narrator(out, plan, stored, emails, queue);
       printPlan(out, plan, base);
 
       SimulatedCodingSession handler =
@@ -207,9 +227,12 @@ final class DemoCommand implements Callable<Integer> {
               });
       List<JobProcessor> workers = new ArrayList<>();
       CountDownLatch firstClaim = new CountDownLatch(1);
+      SimulatedEmailSender sender =
+          new SimulatedEmailSender(Duration.ofMillis(Math.min(workMs, 200) / 2), 0);
       for (String name : List.of("worker-a", "worker-b")) {
         workers.add(
             JobProcessor.builder(queue, handler)
+                .handler(SendEmail.KIND, SendEmail.class, sender)
                 .workerId(name)
                 .concurrency(CONCURRENCY)
                 .pollInterval(Duration.ofMillis(200))
@@ -334,6 +357,25 @@ final class DemoCommand implements Callable<Integer> {
                   note)
               .stripTrailing());
     }
+    out.println(
+        "And "
+            + EMAILS.size()
+            + " jobs of a second kind, "
+            + SendEmail.KIND
+            + " (no session; the same workers run it), priority "
+            + EMAIL_PRIORITY
+            + ":");
+    for (int i = 0; i < EMAILS.size(); i++) {
+      out.println(
+          String.format(
+              Locale.ROOT,
+              "  E%-3d %-8s priority %-3d to %s: \"%s\"",
+              i + 1,
+              "email",
+              EMAIL_PRIORITY,
+              EMAILS.get(i).to(),
+              EMAILS.get(i).subject()));
+    }
     out.println();
     out.println(
         "Claim order: highest priority first (Pro 10, Starter 5, Free 0), oldest first within a"
@@ -356,15 +398,22 @@ final class DemoCommand implements Callable<Integer> {
     private final PrintWriter out;
     private final JobQueue queue;
     private final Map<UUID, Planned> byId = new HashMap<>();
+    private final Map<UUID, String> emails;
     private final Set<UUID> neverStarted = new LinkedHashSet<>();
     private final List<Job> startOrder = new ArrayList<>();
     private final Map<UUID, Instant> dueAt = new HashMap<>();
     private final Map<String, Integer> attemptsByWorker = new TreeMap<>();
     private long startNanos;
 
-    Narrator(PrintWriter out, List<Planned> plan, List<Job> stored, JobQueue queue) {
+    Narrator(
+        PrintWriter out,
+        List<Planned> plan,
+        List<Job> stored,
+        Map<UUID, String> emails,
+        JobQueue queue) {
       this.out = out;
       this.queue = queue;
+      this.emails = Map.copyOf(emails);
       for (int i = 0; i < plan.size(); i++) {
         byId.put(stored.get(i).id(), plan.get(i));
         dueAt.put(stored.get(i).id(), stored.get(i).runAt());
@@ -390,6 +439,19 @@ final class DemoCommand implements Callable<Integer> {
 
         @Override
         public void onJobSucceeded(Job job, Duration runTime) {
+          if (!job.isCodingSession()) {
+            line(
+                worker,
+                "done ",
+                job,
+                String.format(
+                    Locale.ROOT,
+                    "sent in %.1f s (attempt %d/%d); no session to update",
+                    runTime.toMillis() / 1000.0,
+                    job.attempt(),
+                    job.maxAttempts()));
+            return;
+          }
           line(
               worker,
               "done ",
@@ -454,7 +516,14 @@ final class DemoCommand implements Callable<Integer> {
       attemptsByWorker.merge(worker, 1, Integer::sum);
       Planned p = byId.get(job.id());
       String why;
-      if (job.attempt() > 1) {
+      if (!job.isCodingSession()) {
+        why =
+            "kind "
+                + job.kind()
+                + ", priority "
+                + job.priority()
+                + ": claimed with the coding sessions, by the same priority rule";
+      } else if (job.attempt() > 1) {
         why = "retry: attempt " + job.attempt() + "/" + job.maxAttempts() + ", its backoff is over";
       } else {
         neverStarted.remove(job.id());
@@ -500,6 +569,7 @@ final class DemoCommand implements Callable<Integer> {
 
     private synchronized void line(String worker, String what, Job job, String text) {
       Planned p = byId.get(job.id());
+      String email = emails.get(job.id());
       double at = (System.nanoTime() - startNanos) / 1e9;
       out.printf(
           Locale.ROOT,
@@ -507,8 +577,8 @@ final class DemoCommand implements Callable<Integer> {
           at,
           worker,
           what,
-          p == null ? "?" : p.label(),
-          tierName(job.tier()),
+          p != null ? p.label() : email != null ? email : "?",
+          email != null ? "email" : tierName(job.tier()),
           text);
       out.flush();
     }
@@ -534,8 +604,12 @@ final class DemoCommand implements Callable<Integer> {
       double seconds = (System.nanoTime() - startNanos) / 1e9;
       List<Job> dead = new ArrayList<>();
       int completed = 0;
+      int sent = 0;
       // One read for every job: the demo's schema holds only the demo's jobs.
-      for (Job j : queue.listJobs(null, byId.size())) {
+      for (Job j : queue.listJobs(null, byId.size() + emails.size())) {
+        if (emails.containsKey(j.id()) && j.status() == JobStatus.COMPLETED) {
+          sent++;
+        }
         if (!byId.containsKey(j.id())) {
           continue;
         }
@@ -557,6 +631,12 @@ final class DemoCommand implements Callable<Integer> {
       synchronized (this) {
         attemptsByWorker.forEach((w, n) -> perWorker.add(w + " ran " + n + " attempts"));
       }
+      out.printf(
+          Locale.ROOT,
+          "Beside them, %d of %d %s jobs were sent by the same workers, with no session.%n",
+          sent,
+          emails.size(),
+          SendEmail.KIND);
       out.println("Work was shared: " + String.join(", ", perWorker) + ".");
       out.println("Claim order of first attempts: " + String.join(" ", claimOrder()));
       out.println(

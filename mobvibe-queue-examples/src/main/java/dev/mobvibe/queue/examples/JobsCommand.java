@@ -19,17 +19,18 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * The {@code jobs} command: lists recent jobs; {@code jobs show ID} shows one with its error
- * history; {@code jobs replay ID} returns a dead-lettered job to pending; {@code jobs cancel ID}
- * cancels a pending or processing one; {@code jobs prune --older-than AGE} deletes old completed
- * and cancelled jobs. Exit code 1 when a job is missing or not in a state the action applies to.
+ * The {@code jobs} command: lists recent jobs of every kind; {@code jobs show ID} shows one with
+ * its kind, arguments and error history; {@code jobs replay ID} returns a dead-lettered job to
+ * pending; {@code jobs cancel ID} cancels a pending or processing one; {@code jobs prune
+ * --older-than AGE} deletes old completed and cancelled jobs. Exit code 1 when a job is missing or
+ * not in a state the action applies to.
  */
 @Command(
     name = "jobs",
     mixinStandardHelpOptions = true,
     description = {
-      "Lists the most recent jobs, newest first.",
-      "Subcommands: show ID (with its error history), replay ID (a dead-lettered job back to"
+      "Lists the most recent jobs of every kind, newest first.",
+      "Subcommands: show ID (with its kind, arguments and error history), replay ID (a dead-lettered job back to"
           + " pending), cancel ID, prune --older-than AGE."
     })
 final class JobsCommand implements Callable<Integer> {
@@ -76,23 +77,25 @@ final class JobsCommand implements Callable<Integer> {
       PrintWriter out = cli.out();
       out.printf(
           Locale.ROOT,
-          "%-36s  %-10s  %-7s  %-7s  %-20s  %s%n",
+          "%-36s  %-14s  %-10s  %-7s  %-7s  %-20s  %s%n",
           "ID",
+          "KIND",
           "STATUS",
           "TIER",
           "ATTEMPT",
           "CREATED",
-          "PROMPT / LAST ERROR");
+          "PROMPT OR ARGS / LAST ERROR");
       for (Job job : jobs) {
         out.printf(
             Locale.ROOT,
-            "%-36s  %-10s  %-7s  %-7s  %-20s  %s%n",
+            "%-36s  %-14s  %-10s  %-7s  %-7s  %-20s  %s%n",
             job.id(),
+            job.kind(),
             job.status().dbValue(),
             job.tier().name().toLowerCase(Locale.ROOT),
             attempts(job),
             job.createdAt() == null ? "-" : job.createdAt().truncatedTo(ChronoUnit.SECONDS),
-            Cli.excerpt(showsError(job) ? job.errorMessage() : job.prompt(), 60));
+            Cli.excerpt(showsError(job) ? job.errorMessage() : input(job), 60));
       }
       if (jobs.isEmpty()) {
         out.println("(no jobs)");
@@ -105,6 +108,11 @@ final class JobsCommand implements Callable<Integer> {
   private static boolean showsError(Job job) {
     return job.errorMessage() != null
         && (job.status() == JobStatus.FAILED || job.status() == JobStatus.PENDING);
+  }
+
+  /** What the job works on: a coding session's prompt, else its arguments as JSON. */
+  private static String input(Job job) {
+    return job.prompt() != null ? job.prompt() : String.valueOf(job.argsJson());
   }
 
   /** Attempts used and allowed: {@code 2/3}. */
@@ -131,7 +139,7 @@ final class JobsCommand implements Callable<Integer> {
   @Command(
       name = "show",
       mixinStandardHelpOptions = true,
-      description = "Shows one job with its error history.")
+      description = "Shows one job with its kind, arguments (other kinds) and error history.")
   int show(
       @Mixin Cli.DatabaseOptions database,
       @Parameters(paramLabel = "ID", description = "the job id") String id) {
@@ -197,7 +205,8 @@ final class JobsCommand implements Callable<Integer> {
 
   private static void print(PrintWriter out, Job job) {
     out.println("job          " + job.id());
-    out.println("session      " + job.sessionId());
+    out.println("kind         " + job.kind());
+    out.println("session      " + (job.sessionId() == null ? "-" : job.sessionId()));
     out.println("status       " + job.status().dbValue());
     out.println(
         "tier         "
@@ -213,7 +222,12 @@ final class JobsCommand implements Callable<Integer> {
             + " failed, "
             + job.maxAttempts()
             + " allowed)");
-    out.println("prompt       " + Cli.excerpt(job.prompt(), 200));
+    if (job.prompt() != null) {
+      out.println("prompt       " + Cli.excerpt(job.prompt(), 200));
+    }
+    if (!job.isCodingSession()) {
+      out.println("args         " + job.argsJson());
+    }
     out.println("created      " + job.createdAt());
     out.println("run at       " + job.runAt());
     out.println("started      " + (job.startedAt() == null ? "-" : job.startedAt()));

@@ -49,15 +49,16 @@ import picocli.CommandLine.Option;
 
 /**
  * The {@code worker} command (also what runs with no command): a {@link JobProcessor} with the
- * simulated coding session handler, a notifier, a {@link QueueMonitor} and the health endpoint,
- * until SIGTERM/SIGINT (or {@code --max-jobs}, {@code --exit-when-idle}).
+ * simulated coding session handler and a second kind a service would have ({@link SendEmail}, a
+ * simulated send), a notifier, a {@link QueueMonitor} and the health endpoint, until SIGTERM/SIGINT
+ * (or {@code --max-jobs}, {@code --exit-when-idle}).
  */
 @Command(
     name = "worker",
     mixinStandardHelpOptions = true,
     description = {
       "Runs a worker: claims jobs (highest priority first), runs the simulated coding session"
-          + " handler, retries failures with backoff, serves GET /health and GET /metrics, and"
+          + " handler and a simulated send_email handler, retries failures with backoff, serves GET /health and GET /metrics, and"
           + " stops gracefully on SIGTERM/SIGINT.",
       "Settings come from the environment (see the README); each flag below overrides its"
           + " variable."
@@ -156,7 +157,9 @@ final class WorkerCommand implements Callable<Integer> {
   @Option(
       names = "--work-ms",
       paramLabel = "MS",
-      description = "how long each simulated session works (default ${DEFAULT-VALUE})")
+      description =
+          "how long each simulated session works (default ${DEFAULT-VALUE}); a send_email job"
+              + " takes a quarter of it")
   long workMs = SimulatedCodingSession.DEFAULT_WORK.toMillis();
 
   @Option(
@@ -222,14 +225,18 @@ final class WorkerCommand implements Callable<Integer> {
     Settings settings = cli.settings(flags());
     installHook(settings.shutdownTimeout());
     try {
-      return run(settings, new SimulatedCodingSession(Duration.ofMillis(workMs), failRate));
+      return run(
+          settings,
+          new SimulatedCodingSession(Duration.ofMillis(workMs), failRate),
+          new SimulatedEmailSender(Duration.ofMillis(workMs / 4), failRate));
     } finally {
       stopped.countDown();
       removeHook();
     }
   }
 
-  private int run(Settings settings, JobHandler handler) throws InterruptedException {
+  private int run(Settings settings, JobHandler handler, SimulatedEmailSender emails)
+      throws InterruptedException {
     log.info("settings: {}", settings);
     // A host name that does not resolve stops the worker before it touches the database.
     InetAddress healthAddress = HealthServer.resolve(settings.healthBindAddress());
@@ -255,6 +262,7 @@ final class WorkerCommand implements Callable<Integer> {
       try (QueueMetrics metrics = new QueueMetrics(registry)) {
         JobProcessorBuilder builder =
             JobProcessor.builder(queue, handler)
+                .handler(SendEmail.KIND, SendEmail.class, emails)
                 .concurrency(settings.maxConcurrentJobs())
                 .pollInterval(settings.pollInterval())
                 .leaseDuration(settings.jobLease())

@@ -37,6 +37,7 @@ class BenchGuardTest {
             "--jobs",
             "5000",
             "--no-sessions",
+            "--kind",
             "--concurrency",
             "50",
             "--runs",
@@ -53,10 +54,19 @@ class BenchGuardTest {
             chart.toString());
 
     assertThat(result.code()).as(result.err()).isZero();
-    assertThat(result.out()).contains("B1  drain, concurrency 50").contains("B2  pickup p50");
+    assertThat(result.out())
+        .contains("B1  drain, concurrency 50")
+        .contains("B1k kind drain, concurrency 50")
+        .contains("B2  pickup p50");
     JsonNode r = new ObjectMapper().readTree(Files.readString(json));
     JsonNode drain = r.get("drains").get(0);
     assertThat(drain.get("concurrency").asInt()).isEqualTo(50);
+    assertThat(drain.get("kind").asText()).isEqualTo("coding_session");
+    // --kind: the same drain with jobs of a kind without sessions, reported the same way.
+    JsonNode kindDrain = r.get("drains").get(1);
+    assertThat(kindDrain.get("kind").asText()).isEqualTo("bench_noop");
+    assertThat(kindDrain.get("concurrency").asInt()).isEqualTo(50);
+    assertThat(kindDrain.get("ratioToLimit").asDouble()).as("B1k / L").isGreaterThan(0.10);
     // Ratios taken in one run hold on a busy machine; absolute figures do not. A short run in a
     // cold JVM reaches about a third of L here (the full command: 1.5 times L); a worker that
     // claims one job per statement falls to a few percent.

@@ -7,7 +7,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** The demo runs to completion with short timings, and again from a clean schema. */
+/**
+ * The demo runs to completion with short timings, and again from a clean schema; its emails, a
+ * second kind, run on the same workers.
+ */
 class DemoTest {
   @RegisterExtension static final TestDatabase db = new TestDatabase();
 
@@ -26,7 +29,12 @@ class DemoTest {
           .contains("FAIL ", "retry in ", "DEAD ")
           .contains("All 8 jobs settled in ")
           .contains("6 completed, 2 dead-lettered")
-          .contains("📊 Queue Statistics:", "Completed: 6", "Failed: 2");
+          .contains("And 3 jobs of a second kind, send_email", "E1   email    priority 5")
+          .contains("Beside them, 3 of 3 send_email jobs were sent by the same workers")
+          // The statistics count every kind: 6 coding sessions and 3 emails completed.
+          .contains("📊 Queue Statistics:", "Completed: 9", "Failed: 2");
+      assertThat(r.out().lines().filter(l -> l.matches(".* done  E\\d +email +sent in .*")))
+          .hasSize(3);
       // Claims take the highest priority first, and the oldest first within a priority.
       String order =
           r.out()
@@ -37,6 +45,11 @@ class DemoTest {
       // (Two workers claiming at the same instant may swap neighbours; tiers never mix.)
       assertThat(order).matches(".*: P. P. S. S. F. F. F. F.");
     }
-    assertThat(db.queryLong("SELECT count(*) FROM demo_test.coding_jobs")).isEqualTo(8);
+    assertThat(db.queryLong("SELECT count(*) FROM demo_test.coding_jobs")).isEqualTo(11);
+    assertThat(
+            db.queryLong(
+                "SELECT count(*) FROM demo_test.coding_jobs"
+                    + " WHERE kind = 'send_email' AND session_id IS NULL AND status = 'completed'"))
+        .isEqualTo(3);
   }
 }

@@ -1,5 +1,6 @@
 package dev.mobvibe.queue.examples.bench;
 
+import dev.mobvibe.queue.NewJob;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -37,7 +38,8 @@ final class BenchChart {
 
     List<Bar> drain = new ArrayList<>();
     for (BenchResult.Drain d : result.drains()) {
-      drain.add(new Bar("B1 c" + d.concurrency(), d.median(), false));
+      String k = d.kind().equals(NewJob.CODING_SESSION_KIND) ? "" : "k";
+      drain.add(new Bar("B1" + k + " c" + d.concurrency(), d.median(), false));
     }
     drain.add(new Bar("L bare SQL", result.limit(), true));
     panel(g, 20, "Drain throughput (jobs/s)", drain, "%.0f", new Color(0x3B82F6));

@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = {
-      "Measures drain throughput (B1), pickup latency (B2), memory (B3), enqueue rate (B4),"
+      "Measures drain throughput (B1; with --kind also for a job kind without sessions), pickup latency (B2), memory (B3), enqueue rate (B4),"
           + " the bare-SQL limit (L) and the idle cost, in a scratch database it creates and drops.",
       "Uses DATABASE_URL (a database whose user may create databases), else 127.0.0.1:5432 as"
           + " user postgres (password from PGPASSWORD)."
@@ -69,6 +69,14 @@ public final class BenchCommand implements Callable<Integer> {
       names = "--prefetch",
       description = "B1 worker fixed prefetch, 0 to 1000 (default: the processor's auto prefetch)")
   int prefetch = -1;
+
+  @Option(
+      names = "--kind",
+      description =
+          "B1 also with jobs of kind "
+              + Benchmark.BENCH_KIND
+              + ": typed arguments, no sessions, no session bookkeeping (rows B1k, B3k)")
+  boolean kind;
 
   @Option(names = "--no-pickup", description = "skip B2")
   boolean noPickup;
@@ -126,6 +134,7 @@ public final class BenchCommand implements Callable<Integer> {
               enqueueJobs,
               noSessions ? SessionTracking.OFF : sessionTracking,
               prefetch,
+              kind,
               noPickup ? null : notifierFactory);
     } catch (IllegalArgumentException e) {
       throw new Settings.Invalid(e.getMessage()); // exit code 2, as for every bad argument

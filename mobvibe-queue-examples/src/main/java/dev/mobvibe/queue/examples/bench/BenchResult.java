@@ -2,6 +2,7 @@ package dev.mobvibe.queue.examples.bench;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mobvibe.queue.NewJob;
 import dev.mobvibe.queue.SessionTracking;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,7 +14,7 @@ import java.util.Map;
  *
  * @param machine facts about the machine, JVM and server
  * @param limit L: bare SQL jobs/s
- * @param drains B1 per concurrency, with B3 memory of the same runs
+ * @param drains B1 per kind and concurrency, with B3 memory of the same runs
  * @param pickup B2, or null when skipped
  * @param enqueue B4
  * @param idle the idle cost
@@ -33,8 +34,10 @@ public record BenchResult(
     int jobs) {
 
   /**
-   * B1 and B3 at one concurrency.
+   * B1 and B3 at one concurrency, for one kind of job.
    *
+   * @param kind the jobs' kind: {@code coding_session} (one session each), or {@value
+   *     Benchmark#BENCH_KIND} (typed arguments, no session)
    * @param concurrency handler slots
    * @param runs jobs/s of each run
    * @param median the median of the runs
@@ -43,6 +46,7 @@ public record BenchResult(
    * @param peakHeapBytes peak heap of each run
    */
   public record Drain(
+      String kind,
       int concurrency,
       List<Double> runs,
       double median,
@@ -115,14 +119,20 @@ public record BenchResult(
     b.append("-".repeat(49)).append('\n');
     row(b, "L   bare SQL claim+complete", String.format(Locale.ROOT, "%.0f jobs/s", limit));
     for (Drain d : drains) {
+      // The rows of a kind drain (jobs without sessions) carry a k: B1k, B3k.
+      String b1 = d.kind().equals(NewJob.CODING_SESSION_KIND) ? "B1 " : "B1k";
+      String b3 = d.kind().equals(NewJob.CODING_SESSION_KIND) ? "B3 " : "B3k";
       row(
           b,
-          "B1  drain, concurrency " + d.concurrency(),
+          b1 + (b1.equals("B1k") ? " kind drain" : " drain") + ", concurrency " + d.concurrency(),
           String.format(Locale.ROOT, "%.0f jobs/s", d.median()));
-      row(b, "    B1 / L", String.format(Locale.ROOT, "%.0f%%", d.ratioToLimit() * 100));
       row(
           b,
-          "B3  peak RSS / heap, c" + d.concurrency(),
+          "    " + b1.strip() + " / L",
+          String.format(Locale.ROOT, "%.0f%%", d.ratioToLimit() * 100));
+      row(
+          b,
+          b3 + " peak RSS / heap, c" + d.concurrency(),
           String.format(
               Locale.ROOT,
               "%d / %d MB",
@@ -194,11 +204,11 @@ public record BenchResult(
       this.limit = limit;
     }
 
-    void drain(int concurrency, List<Double> runs, List<Long> rss, List<Long> heap) {
+    void drain(String kind, int concurrency, List<Double> runs, List<Long> rss, List<Long> heap) {
       List<Double> sorted = new ArrayList<>(runs);
       sorted.sort(Double::compare);
       double median = sorted.get(sorted.size() / 2);
-      drains.add(new Drain(concurrency, runs, median, median / limit, rss, heap));
+      drains.add(new Drain(kind, concurrency, runs, median, median / limit, rss, heap));
     }
 
     void pickup(Pickup pickup) {

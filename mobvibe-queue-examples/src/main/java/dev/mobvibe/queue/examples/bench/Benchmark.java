@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.mobvibe.queue.DatabaseUrl;
 import dev.mobvibe.queue.Job;
+import dev.mobvibe.queue.JobArgs;
 import dev.mobvibe.queue.JobListener;
 import dev.mobvibe.queue.JobNotifier;
 import dev.mobvibe.queue.JobProcessor;
@@ -47,7 +48,9 @@ import org.postgresql.PGNotification;
  *
  * <ul>
  *   <li>B1 drain: N jobs inserted first, then one {@link JobProcessor} with a no-op handler drains
- *       them; jobs/s at each concurrency, median of the runs.
+ *       them; jobs/s at each concurrency, median of the runs. With {@link Options#kindDrain()}, the
+ *       same again with jobs of a kind other than coding sessions ({@value #BENCH_KIND}: typed
+ *       arguments, no session, no session bookkeeping).
  *   <li>B2 pickup: an idle worker with a LISTEN/NOTIFY notifier; jobs inserted one at a time at a
  *       fixed rate by another connection; insert-to-handler-start latency percentiles (one clock,
  *       this JVM's). Beside it, the floor no LISTEN/NOTIFY worker can beat on this machine: a bare
@@ -81,6 +84,17 @@ public final class Benchmark {
     JobNotifier create(String jdbcUrl, String user, String password);
   }
 
+  /** The kind of the jobs of the kind drain: {@code bench_noop}. */
+  public static final String BENCH_KIND = "bench_noop";
+
+  /** The arguments of a job of the kind drain. */
+  record Noop(int index) implements JobArgs {
+    @Override
+    public String kind() {
+      return BENCH_KIND;
+    }
+  }
+
   private final Options options;
   private final DatabaseUrl admin;
   private final PrintStream out;
@@ -103,6 +117,8 @@ public final class Benchmark {
    * @param sessionTracking what the B1 worker writes to sessions (the processor's default, {@code
    *     STATUS})
    * @param prefetch the B1 worker's fixed prefetch, or -1 for the processor's default (auto)
+   * @param kindDrain also drain jobs of kind {@value Benchmark#BENCH_KIND} at each concurrency
+   *     (default false)
    * @param notifierFactory the B2 notifier; null skips B2
    */
   public record Options(
@@ -117,6 +133,7 @@ public final class Benchmark {
       int enqueueJobs,
       SessionTracking sessionTracking,
       int prefetch,
+      boolean kindDrain,
       NotifierFactory notifierFactory) {
 
     /** B1 jobs per run. */
@@ -175,6 +192,7 @@ public final class Benchmark {
           DEFAULT_ENQUEUE_JOBS,
           JobProcessor.DEFAULT_SESSION_TRACKING,
           -1,
+          false,
           null);
     }
 
@@ -202,6 +220,8 @@ public final class Benchmark {
           + sessionTracking
           + ", prefetch="
           + prefetch
+          + ", kindDrain="
+          + kindDrain
           + "]";
     }
   }
@@ -233,7 +253,10 @@ public final class Benchmark {
       result.machine(machineFacts());
       result.limit(measureLimit());
       out.printf(Locale.ROOT, "L  bare SQL: %.0f jobs/s%n", result.limit);
-      drain(result);
+      drain(result, NewJob.CODING_SESSION_KIND);
+      if (options.kindDrain()) {
+        drain(result, BENCH_KIND);
+      }
       if (options.notifierFactory() != null) {
         result.pickup(measurePickup());
       }
@@ -245,7 +268,7 @@ public final class Benchmark {
     }
   }
 
-  private void drain(BenchResult.Builder result) throws Exception {
+  private void drain(BenchResult.Builder result, String kind) throws Exception {
     for (int concurrency : options.concurrencies()) {
       List<Double> rates = new ArrayList<>();
       List<Long> rss = new ArrayList<>();
@@ -254,16 +277,17 @@ public final class Benchmark {
       // JIT, the pool and the server's prepared statements.
       try (Scratch scratch = scratch(concurrency + 5)) {
         JobQueue queue = scratch.queue();
-        drainOnce(queue, concurrency, Math.max(1000, options.jobs() / 4), null);
+        drainOnce(queue, kind, concurrency, Math.max(1000, options.jobs() / 4), null);
         for (int run = 0; run < options.runs(); run++) {
           MemorySampler sampler = new MemorySampler();
-          double rate = drainOnce(queue, concurrency, options.jobs(), sampler);
+          double rate = drainOnce(queue, kind, concurrency, options.jobs(), sampler);
           rates.add(rate);
           rss.add(sampler.peakRss());
           heap.add(sampler.peakHeap());
           out.printf(
               Locale.ROOT,
-              "B1 drain c=%d run %d: %.0f jobs/s, peak RSS %d MB, peak heap %d MB%n",
+              "B1 drain %s c=%d run %d: %.0f jobs/s, peak RSS %d MB, peak heap %d MB%n",
+              kind,
               concurrency,
               run + 1,
               rate,
@@ -271,16 +295,24 @@ public final class Benchmark {
               sampler.peakHeap() >> 20);
         }
       }
-      result.drain(concurrency, rates, rss, heap);
+      result.drain(kind, concurrency, rates, rss, heap);
     }
   }
 
-  /** Inserts {@code jobs} jobs, drains them with a new processor, and returns jobs/s. */
-  private double drainOnce(JobQueue queue, int concurrency, int jobs, MemorySampler sampler)
+  /**
+   * Inserts {@code jobs} jobs of the kind, drains them with a new processor, and returns jobs/s.
+   */
+  private double drainOnce(
+      JobQueue queue, String kind, int concurrency, int jobs, MemorySampler sampler)
       throws Exception {
     truncate(queue.dataSource());
-    // One session per job, as the seed's start-coding-session creates them.
-    enqueueInBatches(queue, jobs, i -> NewJob.of("bench " + i));
+    boolean sessions = kind.equals(NewJob.CODING_SESSION_KIND);
+    if (sessions) {
+      // One session per job, as the seed's start-coding-session creates them.
+      enqueueInBatches(queue, jobs, i -> NewJob.of("bench " + i));
+    } else {
+      enqueueInBatches(queue, jobs, i -> NewJob.of(new Noop(i)));
+    }
     if (sampler != null) {
       sampler.start();
     }
@@ -288,9 +320,13 @@ public final class Benchmark {
     long start = System.nanoTime();
     long end;
     JobProcessorBuilder builder =
-        JobProcessor.builder(queue, (job, ctx) -> {})
-            .concurrency(concurrency)
-            .sessionTracking(options.sessionTracking());
+        sessions
+            ? JobProcessor.builder(queue, (job, ctx) -> {})
+                .sessionTracking(options.sessionTracking())
+            : JobProcessor.builder(queue)
+                .handler(BENCH_KIND, Noop.class, (args, ctx) -> {})
+                .sessionTracking(SessionTracking.OFF);
+    builder.concurrency(concurrency);
     if (options.prefetch() >= 0) {
       builder.prefetch(options.prefetch());
     }
