@@ -422,7 +422,8 @@ public final class JobQueue implements AutoCloseable {
 
   /**
    * Reads the queue statistics in one statement: the seed's counts and oldest pending age, plus
-   * cancelled, delayed and expired-lease counts and pending jobs per plan tier.
+   * cancelled, delayed and expired-lease counts, pending jobs per plan tier and the counts per job
+   * kind ({@link QueueStats#byKind()}).
    *
    * @return the statistics
    */

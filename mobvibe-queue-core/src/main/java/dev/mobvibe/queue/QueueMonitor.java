@@ -16,9 +16,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reads the queue statistics at an interval and logs the seed's block (📊 Queue Statistics) plus
- * throughput, success rate, pending per plan tier and a health verdict from {@link
- * HealthThresholds}. A failing read is logged and tried again at the next tick; it never stops the
- * monitor.
+ * throughput, success rate, pending per plan tier, the counts per job kind (when there are kinds
+ * other than the seed's) and a health verdict from {@link HealthThresholds}; see {@link
+ * QueueReport#format()}. A failing read is logged and tried again at the next tick; it never stops
+ * the monitor.
  *
  * <pre>{@code
  * QueueMonitor monitor = QueueMonitor.builder(queue).build();

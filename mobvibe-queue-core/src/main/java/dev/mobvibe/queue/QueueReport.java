@@ -47,7 +47,10 @@ public record QueueReport(
 
   /**
    * Formats the report as the seed's statistics block plus throughput, success rate, pending per
-   * tier and the verdict.
+   * tier and the verdict. When the queue holds a kind other than {@value
+   * NewJob#CODING_SESSION_KIND} ({@link QueueStats#hasOtherKinds()}), one line per kind, in kind
+   * order, comes before the verdict: {@code Kind email: 3 pending, 1 processing, 0 failed}. With
+   * only the seed's kind the block is as it always was.
    *
    * @return the multi-line block
    */
@@ -73,6 +76,21 @@ public record QueueReport(
         .append(", Free ")
         .append(stats.pendingByTier().getOrDefault(PlanTier.FREE, 0L))
         .append('\n');
+    if (stats.hasOtherKinds()) {
+      stats
+          .byKind()
+          .forEach(
+              (kind, k) ->
+                  b.append("  Kind ")
+                      .append(kind)
+                      .append(": ")
+                      .append(k.pending())
+                      .append(" pending, ")
+                      .append(k.processing())
+                      .append(" processing, ")
+                      .append(k.failed())
+                      .append(" failed\n"));
+    }
     b.append("  Health: ").append(health);
     if (!reasons.isEmpty()) {
       b.append(" (").append(String.join("; ", reasons)).append(')');

@@ -93,6 +93,103 @@ class QueueMonitorTest {
             "  Oldest pending: 00:00:15");
   }
 
+  static QueueStats withKinds(QueueStats s, Map<String, QueueStats.KindStats> byKind) {
+    return new QueueStats(
+        s.pendingCount(),
+        s.processingCount(),
+        s.completedCount(),
+        s.failedCount(),
+        s.cancelledCount(),
+        s.delayedCount(),
+        s.expiredLeaseCount(),
+        s.oldestPendingAge(),
+        s.pendingByTier(),
+        byKind);
+  }
+
+  @Test
+  void formatWithOnlyTheSeedKindIsTheSeedBlock() {
+    String plain =
+        QueueMonitor.evaluate(null, seedExample(), T0, HealthThresholds.DEFAULTS).format();
+    QueueStats seedKindOnly =
+        withKinds(
+            seedExample(),
+            Map.of(NewJob.CODING_SESSION_KIND, new QueueStats.KindStats(5, 2, 143, 1, 0)));
+    assertThat(QueueMonitor.evaluate(null, seedKindOnly, T0, HealthThresholds.DEFAULTS).format())
+        .isEqualTo(plain)
+        .doesNotContain("Kind ");
+  }
+
+  @Test
+  void formatAddsOneLinePerKindBeforeTheVerdictWhenThereAreOtherKinds() {
+    QueueStats twoKinds =
+        withKinds(
+            seedExample(),
+            Map.of(
+                NewJob.CODING_SESSION_KIND,
+                new QueueStats.KindStats(3, 2, 140, 0, 0),
+                "send_email",
+                new QueueStats.KindStats(2, 0, 3, 1, 4)));
+    String block = QueueMonitor.evaluate(null, twoKinds, T0, HealthThresholds.DEFAULTS).format();
+    assertThat(block)
+        .isEqualTo(
+            """
+            📊 Queue Statistics:
+              Pending: 5
+              Processing: 2
+              Completed: 143
+              Failed: 1
+              Oldest pending: 00:00:15
+              Throughput: 0.0 completed/min, 0.0 failed/min
+              Success rate: 99.3%
+              Pending by tier: Pro 3, Starter 1, Free 1
+              Kind coding_session: 3 pending, 2 processing, 0 failed
+              Kind send_email: 2 pending, 0 processing, 1 failed
+              Health: HEALTHY""");
+
+    QueueStats otherKindOnly =
+        withKinds(seedExample(), Map.of("send_email", new QueueStats.KindStats(5, 2, 143, 1, 0)));
+    assertThat(QueueMonitor.evaluate(null, otherKindOnly, T0, HealthThresholds.DEFAULTS).format())
+        .contains("\n  Kind send_email: 5 pending, 2 processing, 1 failed\n  Health: HEALTHY")
+        .doesNotContain("Kind coding_session");
+  }
+
+  @Test
+  void theMonitorBlockOnTheRealQueueShowsKindsOnlyWhenThereAreOtherKinds() {
+    queue.enqueueAll(List.of(NewJob.of("a"), NewJob.of("b")));
+    QueueReport seedOnly = QueueMonitor.builder(queue).build().checkNow();
+    assertThat(seedOnly.format())
+        .isEqualTo(
+            QueueMonitor.evaluate(
+                    null,
+                    withKinds(seedOnly.stats(), Map.of()),
+                    seedOnly.at(),
+                    HealthThresholds.DEFAULTS)
+                .format())
+        .doesNotContain("Kind ");
+
+    queue.enqueue(NewJob.of(new Reindex("docs")));
+    QueueReport twoKinds = QueueMonitor.builder(queue).build().checkNow();
+    assertThat(twoKinds.format().lines())
+        .containsSequence(
+            "  Kind coding_session: 2 pending, 0 processing, 0 failed",
+            "  Kind reindex: 1 pending, 0 processing, 0 failed")
+        .last()
+        .asString()
+        .startsWith("  Health: ");
+    assertThat(twoKinds.format().lines().limit(2))
+        .containsExactly("📊 Queue Statistics:", "  Pending: 3");
+    assertThat(twoKinds.health()).isEqualTo(seedOnly.health());
+  }
+
+  /** A second kind for the tests on the real queue. */
+  record Reindex(String index) implements JobArgs {
+    @Override
+    public String kind() {
+      return "reindex";
+    }
+  }
+
   @Test
   void oldestPendingIsPrintedAsHoursMinutesSeconds() {
     assertThat(stats(1, 0, 0, 0, Duration.ZERO, 0).oldestPendingAgeText()).isEqualTo("00:00:00");

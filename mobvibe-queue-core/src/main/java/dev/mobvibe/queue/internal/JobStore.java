@@ -970,34 +970,82 @@ public final class JobStore {
   }
 
   /**
-   * Reads the statistics in one scan.
+   * Reads the statistics in one scan: a row per kind, summed here for the totals.
    *
-   * @return the statistics
+   * @return the statistics, with {@link QueueStats#byKind()} holding every kind that has jobs
    */
   public QueueStats stats() {
-    return jdbc.query(
+    List<StatsRow> rows =
+        jdbc.query(
             "read queue statistics",
             sql.jobsStats,
             ps -> {},
-            rs -> {
-              double oldest = rs.getDouble("oldest_pending_seconds");
-              Map<PlanTier, Long> tiers = new EnumMap<>(PlanTier.class);
-              tiers.put(PlanTier.PRO, rs.getLong("pending_pro"));
-              tiers.put(PlanTier.STARTER, rs.getLong("pending_starter"));
-              tiers.put(PlanTier.FREE, rs.getLong("pending_free"));
-              return new QueueStats(
-                  rs.getLong("pending"),
-                  rs.getLong("processing"),
-                  rs.getLong("completed"),
-                  rs.getLong("failed"),
-                  rs.getLong("cancelled"),
-                  rs.getLong("delayed"),
-                  rs.getLong("expired"),
-                  Duration.ofMillis(Math.max(0, Math.round(oldest * 1000))),
-                  tiers);
-            })
-        .get(0);
+            rs ->
+                new StatsRow(
+                    rs.getString("kind"),
+                    new QueueStats.KindStats(
+                        rs.getLong("pending"),
+                        rs.getLong("processing"),
+                        rs.getLong("completed"),
+                        rs.getLong("failed"),
+                        rs.getLong("cancelled")),
+                    rs.getLong("delayed"),
+                    rs.getLong("expired"),
+                    rs.getDouble("oldest_pending_seconds"),
+                    rs.getLong("pending_pro"),
+                    rs.getLong("pending_starter"),
+                    rs.getLong("pending_free")));
+    long pending = 0;
+    long processing = 0;
+    long completed = 0;
+    long failed = 0;
+    long cancelled = 0;
+    long delayed = 0;
+    long expired = 0;
+    double oldest = 0; // a kind without pending jobs reads 0 (SQL NULL)
+    Map<PlanTier, Long> tiers = new EnumMap<>(PlanTier.class);
+    for (PlanTier tier : PlanTier.values()) {
+      tiers.put(tier, 0L);
+    }
+    Map<String, QueueStats.KindStats> byKind = new HashMap<>();
+    for (StatsRow r : rows) {
+      QueueStats.KindStats k = r.counts();
+      pending += k.pending();
+      processing += k.processing();
+      completed += k.completed();
+      failed += k.failed();
+      cancelled += k.cancelled();
+      delayed += r.delayed();
+      expired += r.expired();
+      oldest = Math.max(oldest, r.oldestPendingSeconds());
+      tiers.merge(PlanTier.PRO, r.pendingPro(), Long::sum);
+      tiers.merge(PlanTier.STARTER, r.pendingStarter(), Long::sum);
+      tiers.merge(PlanTier.FREE, r.pendingFree(), Long::sum);
+      byKind.put(r.kind(), k);
+    }
+    return new QueueStats(
+        pending,
+        processing,
+        completed,
+        failed,
+        cancelled,
+        delayed,
+        expired,
+        Duration.ofMillis(Math.max(0, Math.round(oldest * 1000))),
+        tiers,
+        byKind);
   }
+
+  /** One row of {@code jobsStats}: the figures of one kind. */
+  private record StatsRow(
+      String kind,
+      QueueStats.KindStats counts,
+      long delayed,
+      long expired,
+      double oldestPendingSeconds,
+      long pendingPro,
+      long pendingStarter,
+      long pendingFree) {}
 
   /**
    * Appends session events in one statement.

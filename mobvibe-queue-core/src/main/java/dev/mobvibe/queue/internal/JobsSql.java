@@ -501,7 +501,11 @@ public final class JobsSql {
    */
   final String jobsReleaseStranded;
 
-  /** Statistics in one scan. No parameters. Result: one row, labels as in the statement. */
+  /**
+   * Statistics in one scan, one row per kind that has jobs (none when the table is empty); the
+   * caller sums the rows for the totals. No parameters. Result: {@code kind}, then the labels as in
+   * the statement.
+   */
   final String jobsStats;
 
   /**
@@ -856,7 +860,8 @@ public final class JobsSql {
     jobsStats =
         sql(
             """
-            SELECT count(*) FILTER (WHERE status = 'pending') AS pending,
+            SELECT kind,
+                   count(*) FILTER (WHERE status = 'pending') AS pending,
                    count(*) FILTER (WHERE status = 'processing') AS processing,
                    count(*) FILTER (WHERE status = 'completed') AS completed,
                    count(*) FILTER (WHERE status = 'failed') AS failed,
@@ -872,6 +877,7 @@ public final class JobsSql {
                      AS pending_starter,
                    count(*) FILTER (WHERE status = 'pending' AND priority < 5) AS pending_free
               FROM {s}.coding_jobs
+             GROUP BY kind
             """);
     sessionEventsInsertBatch =
         sql(

@@ -14,11 +14,15 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** The {@code stats} command: the queue statistics once, as the seed's block or one JSON line. */
+/**
+ * The {@code stats} command: the queue statistics once, as the seed's block (with a line per job
+ * kind when there are kinds other than coding_session) or one JSON line (with a {@code kinds}
+ * object).
+ */
 @Command(
     name = "stats",
     mixinStandardHelpOptions = true,
-    description = "Prints the queue statistics once, with pending jobs per plan tier.")
+    description = "Prints the queue statistics once, with pending jobs per plan tier and per kind.")
 final class StatsCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -59,9 +63,30 @@ final class StatsCommand implements Callable<Integer> {
       tiers.put(tier.name().toLowerCase(Locale.ROOT), s.pendingByTier().getOrDefault(tier, 0L));
     }
     m.put("pendingByTier", tiers);
+    m.put("kinds", kinds(s));
     m.put("health", report.health().name());
     m.put("reasons", report.reasons());
     m.put("at", report.at().toString());
     return m;
+  }
+
+  /**
+   * The counts per job kind as JSON fields: {@code {"send_email": {"pending": 3, "processing": 1,
+   * "completed": 9, "failed": 0, "cancelled": 0}}}, kinds in name order.
+   */
+  static Map<String, Object> kinds(QueueStats s) {
+    Map<String, Object> kinds = new LinkedHashMap<>();
+    s.byKind()
+        .forEach(
+            (kind, k) -> {
+              Map<String, Long> counts = new LinkedHashMap<>();
+              counts.put("pending", k.pending());
+              counts.put("processing", k.processing());
+              counts.put("completed", k.completed());
+              counts.put("failed", k.failed());
+              counts.put("cancelled", k.cancelled());
+              kinds.put(kind, counts);
+            });
+    return kinds;
   }
 }

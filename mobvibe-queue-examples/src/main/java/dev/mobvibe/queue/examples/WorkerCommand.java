@@ -388,6 +388,7 @@ final class WorkerCommand implements Callable<Integer> {
           q.put("at", r.at().toString());
           body.put("queue", q);
         });
+    body.put("kinds", report.map(r -> StatsCommand.kinds(r.stats())).orElse(Map.of()));
     return new HealthServer.Health(running && dbProblem.isEmpty(), body);
   }
 

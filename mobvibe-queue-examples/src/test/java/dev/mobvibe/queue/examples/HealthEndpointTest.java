@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mobvibe.queue.JobArgs;
 import dev.mobvibe.queue.JobQueue;
 import dev.mobvibe.queue.NewJob;
 import dev.mobvibe.queue.PlanTier;
@@ -25,6 +26,14 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@code GET /health} and {@code GET /metrics} of a running worker, over HTTP. */
 class HealthEndpointTest {
+  /** A kind the example worker has no handler for. */
+  record Reindex(String index) implements JobArgs {
+    @Override
+    public String kind() {
+      return "reindex";
+    }
+  }
+
   @RegisterExtension static final TestDatabase db = new TestDatabase();
 
   private static final HttpClient http =
@@ -60,7 +69,6 @@ class HealthEndpointTest {
                 JsonNode h = new ObjectMapper().readTree(get(worker.url("/health")).body());
                 assertThat(h.get("queue").get("completed").asLong()).isEqualTo(3);
               });
-
       HttpResponse<String> health = get(worker.url("/health"));
       assertThat(health.statusCode()).isEqualTo(200);
       JsonNode json = new ObjectMapper().readTree(health.body());
@@ -95,6 +103,26 @@ class HealthEndpointTest {
           .contains("mobvibe_notifier_state{state=\"listening\"} 1.0")
           .contains("mobvibe_notifier_reconnects_total 0.0")
           .contains("jvm_memory_used_bytes");
+      // A kind this worker has no handler for waits, counted under its own name.
+      queue.enqueue(NewJob.of(new Reindex("docs")));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () -> {
+                JsonNode kinds =
+                    new ObjectMapper().readTree(get(worker.url("/health")).body()).get("kinds");
+                assertThat(kinds.get("coding_session").get("completed").asLong()).isEqualTo(3);
+                assertThat(kinds.get("reindex").get("pending").asLong()).isEqualTo(1);
+              });
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () ->
+                  assertThat(get(worker.url("/metrics")).body())
+                      .contains("mobvibe_queue_kind_jobs{kind=\"reindex\",status=\"pending\"} 1.0")
+                      .contains(
+                          "mobvibe_queue_kind_jobs{kind=\"coding_session\",status=\"pending\"} 0.0"));
+
       assertThat(get(worker.url("/nothing")).statusCode()).isEqualTo(404);
 
       // Cut the listener's connection: the notifier reconnects and the metric counts it.

@@ -60,10 +60,13 @@ class WorkerEndToEndTest {
     JsonNode json = new ObjectMapper().readTree(stats.out());
     assertThat(json.get("completed").asLong()).isEqualTo(5);
     assertThat(json.get("pendingByTier").get("pro").asLong()).isZero();
+    assertThat(json.get("kinds").get("coding_session").get("completed").asLong()).isEqualTo(5);
+    assertThat(json.get("kinds").size()).isEqualTo(1);
 
     CliRunner.Result text = CliRunner.run(env, "stats");
     assertThat(text.out())
-        .contains("📊 Queue Statistics:", "Completed: 5", "Pending by tier: Pro 0");
+        .contains("📊 Queue Statistics:", "Completed: 5", "Pending by tier: Pro 0")
+        .doesNotContain("Kind "); // only the seed's kind: the seed's block
 
     CliRunner.Result list = CliRunner.run(env, "jobs", "--status", "completed");
     assertThat(list.code()).isZero();

@@ -25,6 +25,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -61,6 +63,11 @@ import java.util.function.ToDoubleFunction;
  *       tagged {@code tier}; {@code mobvibe.queue.delayed}; {@code mobvibe.queue.expired.leases};
  *       {@code mobvibe.queue.oldest.pending.age} [mobvibe_queue_oldest_pending_age_seconds]. They
  *       read NaN until the first update;
+ *   <li>per job kind, from the same updates: {@code mobvibe.queue.kind.jobs}
+ *       [mobvibe_queue_kind_jobs] tagged {@code kind} and {@code status} = pending, processing. A
+ *       kind's two gauges are registered the first time a reading holds the kind ({@link
+ *       QueueStats#byKind()}: the kinds that have jobs in the table), so the tags stay as few as
+ *       the kinds the application enqueues; a kind that later has no jobs left reads 0;
  *   <li>after {@link #bindProcessor}: {@code mobvibe.worker.running.jobs} and {@code
  *       mobvibe.worker.concurrency}; after {@link #bindNotifier}: {@code mobvibe.notifier.state}
  *       tagged {@code state} (1 for the current state, else 0), {@code mobvibe.notifier.signals}
@@ -109,6 +116,7 @@ public final class QueueMetrics implements JobListener, AutoCloseable {
   private final Counter claimed;
   private final Counter reaped;
   private final AtomicReference<QueueStats> stats = new AtomicReference<>();
+  private final Set<String> kinds = ConcurrentHashMap.newKeySet();
   private final List<Subscription> subscriptions = new ArrayList<>();
 
   /**
@@ -200,13 +208,20 @@ public final class QueueMetrics implements JobListener, AutoCloseable {
   }
 
   /**
-   * Feeds the queue gauges with a statistics reading. Call it from a {@link
-   * dev.mobvibe.queue.QueueMonitor} report sink or after {@code queue.getQueueStats()}.
+   * Feeds the queue gauges with a statistics reading, and registers the per-kind gauges of kinds
+   * not seen before. Call it from a {@link dev.mobvibe.queue.QueueMonitor} report sink or after
+   * {@code queue.getQueueStats()}.
    *
    * @param reading the statistics
    */
   public void update(QueueStats reading) {
     stats.set(Objects.requireNonNull(reading, "reading must not be null"));
+    for (String kind : reading.byKind().keySet()) {
+      if (kinds.add(kind)) {
+        kindGauge(kind, JobStatus.PENDING, QueueStats.KindStats::pending);
+        kindGauge(kind, JobStatus.PROCESSING, QueueStats.KindStats::processing);
+      }
+    }
   }
 
   /**
@@ -398,6 +413,15 @@ public final class QueueMetrics implements JobListener, AutoCloseable {
         .tags(extra)
         .strongReference(true)
         .register(registry);
+  }
+
+  private void kindGauge(
+      String kind, JobStatus status, ToDoubleFunction<QueueStats.KindStats> value) {
+    queueGauge(
+        "mobvibe.queue.kind.jobs",
+        "jobs in the queue per kind and status",
+        Tags.of("kind", kind, "status", status.dbValue()),
+        s -> value.applyAsDouble(s.byKind().getOrDefault(kind, QueueStats.KindStats.NONE)));
   }
 
   private static double count(QueueStats s, JobStatus status) {

@@ -3,7 +3,9 @@ package dev.mobvibe.queue.micrometer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mobvibe.queue.Job;
+import dev.mobvibe.queue.JobArgs;
 import dev.mobvibe.queue.JobNotifier;
+import dev.mobvibe.queue.JobQueue;
 import dev.mobvibe.queue.JobSignal;
 import dev.mobvibe.queue.JobStatus;
 import dev.mobvibe.queue.NewJob;
@@ -11,6 +13,7 @@ import dev.mobvibe.queue.NotifierState;
 import dev.mobvibe.queue.PlanTier;
 import dev.mobvibe.queue.QueueStats;
 import dev.mobvibe.queue.Subscription;
+import dev.mobvibe.queue.testing.TestDatabase;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -21,8 +24,11 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class QueueMetricsTest {
+  @RegisterExtension static final TestDatabase db = new TestDatabase();
+
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
   private static Job job(int priority) {
@@ -116,6 +122,81 @@ class QueueMetricsTest {
     assertThat(registry.get("mobvibe.queue.delayed").gauge().value()).isEqualTo(1);
     assertThat(registry.get("mobvibe.queue.oldest.pending.age").timeGauge().value(TimeUnit.SECONDS))
         .isEqualTo(15);
+  }
+
+  private static QueueStats withKinds(Map<String, QueueStats.KindStats> byKind) {
+    long pending = byKind.values().stream().mapToLong(QueueStats.KindStats::pending).sum();
+    long processing = byKind.values().stream().mapToLong(QueueStats.KindStats::processing).sum();
+    return new QueueStats(
+        pending,
+        processing,
+        0,
+        0,
+        0,
+        0,
+        0,
+        Duration.ZERO,
+        Map.of(PlanTier.PRO, 0L, PlanTier.STARTER, 0L, PlanTier.FREE, pending),
+        byKind);
+  }
+
+  private double kindGauge(String kind, String status) {
+    return registry
+        .get("mobvibe.queue.kind.jobs")
+        .tags("kind", kind, "status", status)
+        .gauge()
+        .value();
+  }
+
+  @Test
+  void kindGaugesCoverOnlyTheKindsTheReadingsHold() {
+    QueueMetrics metrics = new QueueMetrics(registry, Tags.of("app", "test"));
+    assertThat(registry.find("mobvibe.queue.kind.jobs").gauges()).isEmpty();
+
+    metrics.update(
+        withKinds(
+            Map.of(
+                NewJob.CODING_SESSION_KIND,
+                new QueueStats.KindStats(4, 2, 10, 1, 0),
+                "send_email",
+                new QueueStats.KindStats(3, 1, 5, 0, 2))));
+    assertThat(kindGauge(NewJob.CODING_SESSION_KIND, "pending")).isEqualTo(4);
+    assertThat(kindGauge(NewJob.CODING_SESSION_KIND, "processing")).isEqualTo(2);
+    assertThat(kindGauge("send_email", "pending")).isEqualTo(3);
+    assertThat(kindGauge("send_email", "processing")).isEqualTo(1);
+    assertThat(registry.get("mobvibe.queue.kind.jobs").tags("app", "test").gauges()).hasSize(4);
+
+    // A kind gone from the table reads 0; a new kind gets its gauges; no gauge is registered twice.
+    metrics.update(withKinds(Map.of("reindex", new QueueStats.KindStats(7, 0, 0, 0, 0))));
+    assertThat(kindGauge("send_email", "pending")).isZero();
+    assertThat(kindGauge("reindex", "pending")).isEqualTo(7);
+    metrics.update(withKinds(Map.of("reindex", new QueueStats.KindStats(6, 1, 0, 0, 0))));
+    assertThat(kindGauge("reindex", "processing")).isEqualTo(1);
+    assertThat(registry.find("mobvibe.queue.kind.jobs").gauges()).hasSize(6);
+    assertThat(registry.find("mobvibe.queue.kind.jobs").tag("status", "completed").gauges())
+        .isEmpty();
+  }
+
+  @Test
+  void kindGaugesFollowTheRealQueue() {
+    JobQueue queue = db.migratedQueue();
+    queue.enqueueAll(List.of(NewJob.of("one"), NewJob.of("two")));
+    queue.enqueue(NewJob.of(new Reindex("docs")));
+    queue.claimJobs(List.of("reindex"), 1);
+    QueueMetrics metrics = new QueueMetrics(registry);
+    metrics.update(queue.getQueueStats());
+    assertThat(kindGauge(NewJob.CODING_SESSION_KIND, "pending")).isEqualTo(2);
+    assertThat(kindGauge(NewJob.CODING_SESSION_KIND, "processing")).isZero();
+    assertThat(kindGauge("reindex", "pending")).isZero();
+    assertThat(kindGauge("reindex", "processing")).isEqualTo(1);
+  }
+
+  /** A second kind for the test on the real queue. */
+  record Reindex(String index) implements JobArgs {
+    @Override
+    public String kind() {
+      return "reindex";
+    }
   }
 
   @Test
