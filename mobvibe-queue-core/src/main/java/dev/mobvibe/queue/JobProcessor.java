@@ -4,6 +4,7 @@ import dev.mobvibe.queue.internal.engine.Engine;
 import dev.mobvibe.queue.internal.engine.EngineSettings;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -215,6 +216,15 @@ public final class JobProcessor implements AutoCloseable {
    */
   public int runningJobs() {
     return engine.heldJobs();
+  }
+
+  /**
+   * Returns the kinds this processor claims: those it has handlers for, in registration order.
+   *
+   * @return the kinds, never empty
+   */
+  public List<String> kinds() {
+    return settings.kinds();
   }
 
   /**

@@ -343,8 +343,14 @@ final class WorkerCommand implements Callable<Integer> {
       }
       if (exitWhenIdle && p.runningJobs() == 0) {
         try {
+          // Idle means nothing left of the kinds this worker runs; other kinds wait for theirs.
           QueueStats s = queue.getQueueStats();
-          if (s.pendingCount() == 0 && s.processingCount() == 0 && p.runningJobs() == 0) {
+          long left =
+              p.kinds().stream()
+                  .map(k -> s.byKind().getOrDefault(k, QueueStats.KindStats.NONE))
+                  .mapToLong(k -> k.pending() + k.processing())
+                  .sum();
+          if (left == 0 && p.runningJobs() == 0) {
             log.info("queue idle (--exit-when-idle)");
             return;
           }
