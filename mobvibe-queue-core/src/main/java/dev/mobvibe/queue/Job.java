@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mobvibe.queue.internal.JsonMappers;
 import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -66,7 +68,11 @@ public record Job(
     Objects.requireNonNull(status, "status");
     errors = List.copyOf(errors);
     argsJson = argsJson == null ? "{}" : argsJson;
-    metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
+    // Keeps the stored order, so the map iterates the same way in every run.
+    metadata =
+        metadata == null || metadata.isEmpty()
+            ? Map.of()
+            : Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
   }
 
   /**
