@@ -17,17 +17,7 @@ final class MetadataCarrier {
 
   /** Reads a stored job's metadata. */
   static final TextMapGetter<Map<String, String>> GETTER =
-      new TextMapGetter<>() {
-        @Override
-        public Iterable<String> keys(Map<String, String> carrier) {
-          return carrier.keySet();
-        }
-
-        @Override
-        public String get(Map<String, String> carrier, String key) {
-          return carrier == null ? null : carrier.get(key);
-        }
-      };
+      (carrier, key) -> carrier == null ? null : carrier.get(key);
 
   private MetadataCarrier() {}
 }

@@ -123,7 +123,12 @@ class MobVibeTracingTest {
   }
 
   private static String traceparent(SpanData span) {
-    return "00-" + span.getTraceId() + "-" + span.getSpanId() + "-01";
+    return "00-"
+        + span.getTraceId()
+        + "-"
+        + span.getSpanId()
+        + "-"
+        + span.getSpanContext().getTraceFlags().asHex();
   }
 
   @Test
