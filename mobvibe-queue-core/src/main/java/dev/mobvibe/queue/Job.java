@@ -68,7 +68,7 @@ public record Job(
     Objects.requireNonNull(status, "status");
     errors = List.copyOf(errors);
     argsJson = argsJson == null ? "{}" : argsJson;
-    // Keeps the stored order, so the map iterates the same way in every run.
+    // Keeps the order read (jsonb sorts keys), so the map iterates the same way in every run.
     metadata =
         metadata == null || metadata.isEmpty()
             ? Map.of()
