@@ -5,8 +5,9 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -94,7 +95,7 @@ final class DrainStore {
           Optional<Claimed> claimed;
           try (PreparedStatement ps = c.prepareStatement(sql(JOBS_CLAIM_NEXT))) {
             ps.setString(1, WORKER_ID);
-            ps.setTimestamp(2, Timestamp.from(now));
+            ps.setObject(2, utc(now));
             ps.setArray(3, c.createArrayOf("text", kinds.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
               claimed =
@@ -123,19 +124,19 @@ final class DrainStore {
             ps.setArray(1, c.createArrayOf("text", kinds.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
               rs.next();
-              Timestamp at = rs.getTimestamp(1);
-              return Optional.ofNullable(at).map(Timestamp::toInstant);
+              OffsetDateTime at = rs.getObject(1, OffsetDateTime.class);
+              return Optional.ofNullable(at).map(OffsetDateTime::toInstant);
             }
           }
         });
   }
 
   void snooze(UUID id, Instant runAt) {
-    update("snooze job " + id, JOBS_SNOOZE, Timestamp.from(runAt), id);
+    update("snooze job " + id, JOBS_SNOOZE, utc(runAt), id);
   }
 
   void reschedule(UUID id, Instant runAt) {
-    update("reschedule job " + id, JOBS_RESCHEDULE, Timestamp.from(runAt), id);
+    update("reschedule job " + id, JOBS_RESCHEDULE, utc(runAt), id);
   }
 
   void setOutput(UUID id, String outputJson) {
@@ -162,6 +163,11 @@ final class DrainStore {
             return ps.executeUpdate();
           }
         });
+  }
+
+  /** pgjdbc binds an {@code OffsetDateTime} as {@code timestamptz}, whatever the JVM's zone. */
+  private static OffsetDateTime utc(Instant instant) {
+    return instant.atOffset(ZoneOffset.UTC);
   }
 
   private String sql(String statement) {

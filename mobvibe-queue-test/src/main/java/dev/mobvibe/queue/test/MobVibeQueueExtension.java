@@ -54,8 +54,9 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * </ul>
  *
  * <p>Before each test the queue's tables are emptied ({@code coding_jobs}, {@code session_events},
- * {@code coding_sessions}), so each test starts from an empty queue. Registered on an instance field
- * rather than a static one, the extension creates and removes its database around every test.
+ * {@code coding_sessions}), so each test starts from an empty queue. {@code @Nested} classes share
+ * the queue of their enclosing class. Registered on an instance field rather than a static one, the
+ * extension creates and removes its database around every test.
  *
  * <p>Configuration methods return a new extension; an extension is meant for one test class.
  */
@@ -82,6 +83,7 @@ public final class MobVibeQueueExtension
   private String createdDatabase;
   private String createdSchema;
   private boolean perTest;
+  private int nestedClasses;
 
   /**
    * Creates the extension of {@link #create()}; for {@code @ExtendWith}, which needs this
@@ -169,11 +171,19 @@ public final class MobVibeQueueExtension
 
   @Override
   public void beforeAll(ExtensionContext context) throws SQLException {
+    if (queue != null) {
+      nestedClasses++; // a @Nested class shares its enclosing class's queue
+      return;
+    }
     open(context.getRequiredTestClass());
   }
 
   @Override
   public void afterAll(ExtensionContext context) throws SQLException {
+    if (nestedClasses > 0) {
+      nestedClasses--;
+      return;
+    }
     close();
   }
 

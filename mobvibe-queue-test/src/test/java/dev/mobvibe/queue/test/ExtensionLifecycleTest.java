@@ -23,11 +23,10 @@ class ExtensionLifecycleTest {
     String name;
     try (Connection c = ext.dataSource().getConnection()) {
       name = c.getCatalog();
-    } finally {
-      ext.queue().enqueue(NewJob.of("Works"));
-      assertThat(ext.queue().retryPolicy()).isSameAs(policy);
-      ext.close();
     }
+    ext.queue().enqueue(NewJob.of("Works"));
+    assertThat(ext.queue().retryPolicy()).isSameAs(policy);
+    ext.close();
     assertThat(name).startsWith("mvq_test_extensionlifecycletest_");
     assertThat(db.queryLong("SELECT count(*) FROM pg_database WHERE datname = '" + name + "'"))
         .isZero();

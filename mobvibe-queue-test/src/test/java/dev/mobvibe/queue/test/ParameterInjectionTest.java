@@ -6,6 +6,7 @@ import dev.mobvibe.queue.JobQueue;
 import dev.mobvibe.queue.NewJob;
 import java.sql.Connection;
 import javax.sql.DataSource;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -29,5 +30,16 @@ class ParameterInjectionTest {
     assertThat(queue.getQueueStats().pendingCount()).isZero();
     queue.enqueue(NewJob.of("Second"));
     QueueAssertions.assertEnqueued(queue, NewJob.CODING_SESSION_KIND).times(1);
+  }
+
+  @Nested
+  class WhenNested {
+    @Test
+    void nestedClassesShareTheQueue(JobQueue queue, DataSource dataSource) throws Exception {
+      assertThat(queue.getQueueStats().pendingCount()).isZero();
+      try (Connection c = dataSource.getConnection()) {
+        assertThat(c.getCatalog()).startsWith("mvq_test_parameterinjectiontest_");
+      }
+    }
   }
 }
