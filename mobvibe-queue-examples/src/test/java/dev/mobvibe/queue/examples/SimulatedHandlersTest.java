@@ -28,9 +28,7 @@ class SimulatedHandlersTest {
     DrainResult result =
         mvq.drainer()
             .handler(
-                SendEmail.KIND,
-                SendEmail.class,
-                new SimulatedEmailSender(Duration.ofMinutes(1), 0))
+                SendEmail.KIND, SendEmail.class, new SimulatedEmailSender(Duration.ofMinutes(1), 0))
             .build()
             .drainAll();
 

@@ -14,9 +14,9 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The context of one attempt in a drain: never cancelled, no time limit; {@link
- * #awaitCancellation} advances the test clock instead of waiting; events are kept in memory and
- * written to {@code session_events} at once; the output is kept for the drain to write on success.
+ * The context of one attempt in a drain: never cancelled, no time limit; {@link #awaitCancellation}
+ * advances the test clock instead of waiting; events are kept in memory and written to {@code
+ * session_events} at once; the output is kept for the drain to write on success.
  */
 final class DrainContext implements JobContext {
   private static final int MAX_EVENT_TYPE_LENGTH = 64;

@@ -49,8 +49,8 @@ public record DrainResult(List<Attempt> attempts) {
   /**
    * One attempt of one job.
    *
-   * @param job the job as it was read after the attempt was recorded (its status, retry count,
-   *     run at, error and output)
+   * @param job the job as it was read after the attempt was recorded (its status, retry count, run
+   *     at, error and output)
    * @param attempt the 1-based number of the attempt
    * @param outcome how it ended
    * @param error what the handler threw, or {@code null} when it completed

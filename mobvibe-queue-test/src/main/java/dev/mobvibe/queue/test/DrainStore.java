@@ -34,20 +34,23 @@ final class DrainStore {
                       ORDER BY priority DESC, created_at, id
                       LIMIT 1
                       FOR UPDATE SKIP LOCKED)
-      RETURNING j.id, j.session_id""";
+      RETURNING j.id, j.session_id\
+      """;
 
   /** The claimed job's session becomes active, as a processor's claim makes it. Param: id. */
   private static final String SESSIONS_ACTIVATE =
       """
       UPDATE {s}.coding_sessions
          SET status = 'active', started_at = coalesce(started_at, now()), updated_at = now()
-       WHERE id = ? AND status IS DISTINCT FROM 'active'""";
+       WHERE id = ? AND status IS DISTINCT FROM 'active'\
+      """;
 
   /** The earliest run at of the pending jobs of the kinds. Param: kinds. */
   private static final String JOBS_SELECT_NEXT_RUN_AT =
       """
       SELECT min(run_at) FROM {s}.coding_jobs
-       WHERE status = 'pending' AND kind = ANY(?::text[])""";
+       WHERE status = 'pending' AND kind = ANY(?::text[])\
+      """;
 
   /** Back to pending without spending an attempt. Params: run at, id. */
   private static final String JOBS_SNOOZE =
@@ -55,23 +58,27 @@ final class DrainStore {
       UPDATE {s}.coding_jobs
          SET status = 'pending', run_at = ?, snoozes = snoozes + 1, updated_at = now(),
              lease_owner = NULL, lease_expires_at = NULL
-       WHERE id = ? AND status = 'processing'""";
+       WHERE id = ? AND status = 'processing'\
+      """;
 
   /** A retried job's next run at, on the test clock. Params: run at, id. */
   private static final String JOBS_RESCHEDULE =
       """
-      UPDATE {s}.coding_jobs SET run_at = ? WHERE id = ? AND status = 'pending'""";
+      UPDATE {s}.coding_jobs SET run_at = ? WHERE id = ? AND status = 'pending'\
+      """;
 
   /** The output of a job the drain just completed. Params: output json, id. */
   private static final String JOBS_SET_OUTPUT =
       """
-      UPDATE {s}.coding_jobs SET output = ?::jsonb WHERE id = ? AND status = 'completed'""";
+      UPDATE {s}.coding_jobs SET output = ?::jsonb WHERE id = ? AND status = 'completed'\
+      """;
 
   /** One session event. Params: session id, type, data json. */
   private static final String SESSION_EVENTS_INSERT =
       """
       INSERT INTO {s}.session_events (session_id, event_type, event_data)
-      VALUES (?, ?, ?::jsonb)""";
+      VALUES (?, ?, ?::jsonb)\
+      """;
 
   private final DataSource dataSource;
   private final String schema;
@@ -101,8 +108,7 @@ final class DrainStore {
               claimed =
                   rs.next()
                       ? Optional.of(
-                          new Claimed(
-                              rs.getObject(1, UUID.class), rs.getObject(2, UUID.class)))
+                          new Claimed(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class)))
                       : Optional.empty();
             }
           }

@@ -42,14 +42,14 @@ import java.util.Optional;
  * attempt, retried after the retry policy's backoff while attempts remain, else the dead letter
  * (with the session failed); {@link PermanentJobFailureException} and arguments that do not decode
  * into a typed handler's type go to the dead letter at once; {@link SnoozeJobException} reschedules
- * the job without spending an attempt, up to {@link Builder#maxSnoozes}. An {@link Error} thrown
- * by a handler (a failed assertion inside it, say) is not an outcome: it propagates out of the
- * drain and leaves the job processing.
+ * the job without spending an attempt, up to {@link Builder#maxSnoozes}. An {@link Error} thrown by
+ * a handler (a failed assertion inside it, say) is not an outcome: it propagates out of the drain
+ * and leaves the job processing.
  *
  * <p>The {@link dev.mobvibe.queue.JobContext} is never cancelled and has no time limit; its {@code
  * awaitCancellation(timeout)} returns {@code false} at once after advancing the clock by the
- * timeout; {@code emitEvent} writes the event to {@code session_events} at once and keeps it in
- * the result. Interceptors, per-kind options, timeouts and leases of a processor play no part.
+ * timeout; {@code emitEvent} writes the event to {@code session_events} at once and keeps it in the
+ * result. Interceptors, per-kind options, timeouts and leases of a processor play no part.
  *
  * <p>Completing and failing use {@link JobQueue}'s public methods; claiming on the test clock,
  * snoozing and rescheduling use statements of the drainer's own on the documented tables. Not

@@ -48,9 +48,9 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  *       variable {@value #DATABASE_URL_VARIABLE} (a {@code jdbc:postgresql:} or {@code
  *       postgresql://} URL whose user may create databases), else on {@value #DEFAULT_SERVER_URL};
  *       dropped after the class. {@link #onServer(String)} names the server in code.
- *   <li>{@link #withDataSource(DataSource)}: a fresh schema per test class in the caller's database,
- *       dropped after the class; {@link #withDataSource(DataSource, String)} uses a schema by name,
- *       created if missing (and then dropped) or kept as it was found.
+ *   <li>{@link #withDataSource(DataSource)}: a fresh schema per test class in the caller's
+ *       database, dropped after the class; {@link #withDataSource(DataSource, String)} uses a
+ *       schema by name, created if missing (and then dropped) or kept as it was found.
  * </ul>
  *
  * <p>Before each test the queue's tables are emptied ({@code coding_jobs}, {@code session_events},
@@ -129,8 +129,8 @@ public final class MobVibeQueueExtension
   }
 
   /**
-   * A fresh schema per test class in the caller's database, dropped with everything in it after
-   * the class. The data source is not closed.
+   * A fresh schema per test class in the caller's database, dropped with everything in it after the
+   * class. The data source is not closed.
    *
    * @param dataSource the data source; its user may create schemas
    * @return the extension
@@ -156,8 +156,8 @@ public final class MobVibeQueueExtension
   }
 
   /**
-   * Returns an extension that also applies the given settings to the queue's builder, for example
-   * a retry policy, an {@code ObjectMapper} or an enqueue interceptor. The data source, URL and
+   * Returns an extension that also applies the given settings to the queue's builder, for example a
+   * retry policy, an {@code ObjectMapper} or an enqueue interceptor. The data source, URL and
    * schema are the extension's: do not set them.
    *
    * @param customizer changes to the builder
@@ -356,8 +356,7 @@ public final class MobVibeQueueExtension
 
   private boolean schemaExists(String schema) throws SQLException {
     try (Connection c = givenDataSource.getConnection();
-        var ps =
-            c.prepareStatement("SELECT 1 FROM pg_namespace WHERE nspname = ?")) {
+        var ps = c.prepareStatement("SELECT 1 FROM pg_namespace WHERE nspname = ?")) {
       ps.setString(1, schema);
       try (ResultSet rs = ps.executeQuery()) {
         boolean exists = rs.next();

@@ -51,8 +51,8 @@ public final class QueueAssertions {
   }
 
   /**
-   * Asserts that at least one job of the arguments' kind, with arguments equal to these as JSON,
-   * is pending.
+   * Asserts that at least one job of the arguments' kind, with arguments equal to these as JSON, is
+   * pending.
    *
    * @param queue the queue
    * @param args the arguments, as they were enqueued
@@ -88,8 +88,7 @@ public final class QueueAssertions {
     assertNotEnqueued(queue, describe(queue, args), matching(queue, args));
   }
 
-  private static EnqueuedJobs assertEnqueued(
-      JobQueue queue, String what, Predicate<Job> matches) {
+  private static EnqueuedJobs assertEnqueued(JobQueue queue, String what, Predicate<Job> matches) {
     List<Job> pending = pending(queue);
     List<Job> found = pending.stream().filter(matches).toList();
     EnqueuedJobs jobs = new EnqueuedJobs(what, found, pending);
@@ -174,9 +173,7 @@ public final class QueueAssertions {
     return '"' + (text.length() <= 60 ? text : text.substring(0, 60) + "...") + '"';
   }
 
-  /**
-   * The pending jobs that matched an {@code assertEnqueued}, for further checks. Immutable.
-   */
+  /** The pending jobs that matched an {@code assertEnqueued}, for further checks. Immutable. */
   public static final class EnqueuedJobs {
     private final String what;
     private final List<Job> jobs;

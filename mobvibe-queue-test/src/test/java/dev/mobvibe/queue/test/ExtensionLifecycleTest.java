@@ -18,7 +18,8 @@ class ExtensionLifecycleTest {
   @Test
   void aFreshDatabaseIsCreatedMigratedAndDropped() throws Exception {
     RetryPolicy policy = RetryPolicy.fixed(Duration.ofSeconds(7));
-    MobVibeQueueExtension ext = MobVibeQueueExtension.create().withQueue(b -> b.retryPolicy(policy));
+    MobVibeQueueExtension ext =
+        MobVibeQueueExtension.create().withQueue(b -> b.retryPolicy(policy));
     ext.open(ExtensionLifecycleTest.class);
     String name;
     try (Connection c = ext.dataSource().getConnection()) {
@@ -48,7 +49,8 @@ class ExtensionLifecycleTest {
   @Test
   void aNamedSchemaIsDroppedOnlyWhenTheExtensionCreatedIt() throws Exception {
     db.execute("CREATE SCHEMA IF NOT EXISTS kept_schema");
-    MobVibeQueueExtension kept = MobVibeQueueExtension.withDataSource(db.dataSource(), "kept_schema");
+    MobVibeQueueExtension kept =
+        MobVibeQueueExtension.withDataSource(db.dataSource(), "kept_schema");
     kept.open(ExtensionLifecycleTest.class);
     kept.close();
     assertThat(schemaCount("kept_schema")).isEqualTo(1);

@@ -35,7 +35,8 @@ class QueueAssertionsTest {
 
     assertThat(mvq.assertEnqueued("send_email").times(3).jobs()).hasSize(3);
     mvq.assertEnqueued(new SendEmail("ada@example.com", "Welcome", AT, List.of(1, 2))).times(2);
-    assertThat(mvq.assertEnqueued(new SendEmail("bob@example.com", "Hi", AT, List.of())).job().kind())
+    assertThat(
+            mvq.assertEnqueued(new SendEmail("bob@example.com", "Hi", AT, List.of())).job().kind())
         .isEqualTo("send_email");
     mvq.assertNotEnqueued("webhook");
     mvq.assertNotEnqueued(new SendEmail("bob@example.com", "Bye", AT, List.of()));
@@ -55,7 +56,8 @@ class QueueAssertionsTest {
 
     assertThatThrownBy(() -> mvq.assertEnqueued("webhook"))
         .isInstanceOf(AssertionError.class)
-        .hasMessageStartingWith("expected a pending job of kind webhook, found none; pending jobs (2):")
+        .hasMessageStartingWith(
+            "expected a pending job of kind webhook, found none; pending jobs (2):")
         .hasMessageContaining(
             "send_email {\"at\": \"2026-03-01T12:00:00.123456Z\", \"to\": \"ada@example.com\"")
         .hasMessageContaining("coding_session prompt=\"Build a todo app\"");
