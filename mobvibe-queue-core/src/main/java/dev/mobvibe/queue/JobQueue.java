@@ -515,8 +515,16 @@ public final class JobQueue implements AutoCloseable {
     return store;
   }
 
-  /** The mapper that serializes session event data: the builder's, or the default. */
-  ObjectMapper objectMapper() {
+  /**
+   * Returns the Jackson mapper of this queue: the one given to {@link Builder#objectMapper}, or the
+   * default. It writes job arguments, session event data and job output, and decodes the arguments
+   * of typed handlers; tools that do the same outside a processor (the test kit's drain, for one)
+   * use it so that their JSON matches the queue's. The mapper is shared, not copied: read and write
+   * with it, never reconfigure it.
+   *
+   * @return the mapper
+   */
+  public ObjectMapper objectMapper() {
     return objectMapper;
   }
 

@@ -7,19 +7,22 @@ import dev.mobvibe.queue.JobProcessor;
 import dev.mobvibe.queue.JobQueue;
 import dev.mobvibe.queue.NewJob;
 import dev.mobvibe.queue.PlanTier;
-import dev.mobvibe.queue.testing.TestDatabase;
+import dev.mobvibe.queue.test.MobVibeQueueExtension;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The README's embedding example runs jobs and records metrics. */
 class EmbeddedWorkerExampleTest {
-  @RegisterExtension static final TestDatabase db = new TestDatabase();
+  @RegisterExtension static final MobVibeQueueExtension mvq = MobVibeQueueExtension.create();
 
   @Test
-  void theEmbeddingExampleRunsJobs() {
-    JobQueue queue = db.newQueue();
+  void theEmbeddingExampleRunsJobs() throws Exception {
+    JobQueue queue = mvq.queue();
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     JobProcessor processor = EmbeddedWorkerExample.start(queue, registry);
     try {
@@ -34,7 +37,13 @@ class EmbeddedWorkerExampleTest {
     } finally {
       processor.stop();
     }
-    assertThat(db.queryLong("SELECT count(*) FROM session_events WHERE event_type = 'completion'"))
-        .isEqualTo(1);
+    try (Connection c = mvq.dataSource().getConnection();
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT count(*) FROM session_events WHERE event_type = 'completion'")) {
+      rs.next();
+      assertThat(rs.getLong(1)).isEqualTo(1);
+    }
   }
 }
