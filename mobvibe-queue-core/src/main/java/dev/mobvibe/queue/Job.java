@@ -78,8 +78,8 @@ public record Job(
   /**
    * Decodes the job's arguments into a type, with the SDK's default mapper (Jackson with the {@code
    * java.time} module). A typed handler ({@link ArgsHandler}) gets its arguments decoded with the
-   * queue's own mapper instead; when that mapper is customized, decode with it: {@link
-   * #args(ObjectMapper, Class)}.
+   * queue's own mapper instead; when that mapper is customized, decode with it ({@link
+   * JobQueue#objectMapper()}): {@link #args(ObjectMapper, Class)}.
    *
    * @param <A> the type
    * @param type the class to decode into, usually the {@link JobArgs} record the job was enqueued
