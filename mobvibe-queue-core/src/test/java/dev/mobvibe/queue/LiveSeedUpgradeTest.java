@@ -38,8 +38,11 @@ class LiveSeedUpgradeTest {
       List.of(
           "idx_session_events_session",
           "coding_jobs_idempotency_key_key",
-          "coding_jobs_claim_idx",
-          "coding_jobs_processing_lease_idx");
+          "coding_jobs_processing_lease_idx",
+          "coding_jobs_kind_claim_idx",
+          "coding_jobs_kind_due_idx",
+          "coding_jobs_concurrency_key_idx",
+          "coding_jobs_finished_idx");
 
   @Test
   void theUsersOwnChecksThatMentionStatusSurviveTheUpgrade() {
@@ -62,7 +65,7 @@ class LiveSeedUpgradeTest {
 
     MigrationReport report = queue(s).migrate();
 
-    assertThat(report.applied()).containsExactly(1, 2, 3);
+    assertThat(report.applied()).containsExactly(1, 2, 3, 4);
     Map<String, String> after = checks(s);
     // Same names, definitions, comments; valid again where they were valid, not where not.
     // Plus migration 3's own check that a coding session has a session and a prompt.
@@ -116,8 +119,8 @@ class LiveSeedUpgradeTest {
     String fresh = "indexes_fresh";
     seed(seeded);
 
-    assertThat(queue(seeded).migrate().applied()).containsExactly(1, 2, 3);
-    assertThat(queue(fresh).migrate().applied()).containsExactly(1, 2, 3);
+    assertThat(queue(seeded).migrate().applied()).containsExactly(1, 2, 3, 4);
+    assertThat(queue(fresh).migrate().applied()).containsExactly(1, 2, 3, 4);
 
     for (String name : MIGRATION_INDEXES) {
       assertThat(indexValid(seeded, name)).as(name).isTrue();
@@ -141,21 +144,21 @@ class LiveSeedUpgradeTest {
     assertThatThrownBy(
             () ->
                 db.execute(
-                    "CREATE UNIQUE INDEX CONCURRENTLY coding_jobs_claim_idx ON "
+                    "CREATE UNIQUE INDEX CONCURRENTLY coding_jobs_processing_lease_idx ON "
                         + s
                         + ".coding_jobs (priority)"))
         .hasMessageContaining("could not create unique index");
-    assertThat(indexValid(s, "coding_jobs_claim_idx")).isFalse();
-    long indexOid = db.queryLong("SELECT '" + s + ".coding_jobs_claim_idx'::regclass::oid");
+    assertThat(indexValid(s, "coding_jobs_processing_lease_idx")).isFalse();
+    long indexOid = db.queryLong("SELECT '" + s + ".coding_jobs_processing_lease_idx'::regclass::oid");
 
     queue(s).migrate();
     queue(fresh).migrate();
 
-    assertThat(indexValid(s, "coding_jobs_claim_idx")).isTrue();
-    assertThat(db.queryLong("SELECT '" + s + ".coding_jobs_claim_idx'::regclass::oid"))
+    assertThat(indexValid(s, "coding_jobs_processing_lease_idx")).isTrue();
+    assertThat(db.queryLong("SELECT '" + s + ".coding_jobs_processing_lease_idx'::regclass::oid"))
         .isNotEqualTo(indexOid);
-    assertThat(indexDefinition(s, "coding_jobs_claim_idx").replace(s + ".", "{s}."))
-        .isEqualTo(indexDefinition(fresh, "coding_jobs_claim_idx").replace(fresh + ".", "{s}."));
+    assertThat(indexDefinition(s, "coding_jobs_processing_lease_idx").replace(s + ".", "{s}."))
+        .isEqualTo(indexDefinition(fresh, "coding_jobs_processing_lease_idx").replace(fresh + ".", "{s}."));
   }
 
   @Test
@@ -197,7 +200,7 @@ class LiveSeedUpgradeTest {
         SchemaMigrationTest.migrateAtOnce(queues, Duration.ofSeconds(60));
 
     assertThat(reports).filteredOn(r -> !r.applied().isEmpty()).hasSize(1);
-    assertThat(reports).flatMap(MigrationReport::applied).containsExactly(1, 2, 3);
+    assertThat(reports).flatMap(MigrationReport::applied).containsExactly(1, 2, 3, 4);
     for (String name : MIGRATION_INDEXES) {
       assertThat(indexValid(s, name)).as(name).isTrue();
     }
@@ -275,7 +278,7 @@ class LiveSeedUpgradeTest {
       olderSnapshot.commit();
       List<MigrationReport> reports =
           List.of(first.get(60, TimeUnit.SECONDS), second.get(60, TimeUnit.SECONDS));
-      assertThat(reports).flatMap(MigrationReport::applied).containsExactly(1, 2, 3);
+      assertThat(reports).flatMap(MigrationReport::applied).containsExactly(1, 2, 3, 4);
     } finally {
       pool.shutdownNow();
     }
