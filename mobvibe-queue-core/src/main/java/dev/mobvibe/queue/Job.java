@@ -37,6 +37,8 @@ import java.util.UUID;
  * @param outputJson the JSON result the handler recorded with its success ({@link
  *     JobContext#recordOutput}), or {@code null}; {@link #output(Class)} decodes it
  * @param snoozes how many times a handler snoozed the job ({@link SnoozeJobException})
+ * @param concurrencyKey the key whose jobs run one at a time, in enqueue order, or {@code null} for
+ *     none ({@link NewJob.Builder#concurrencyKey}); a coding session's is its session id
  */
 public record Job(
     UUID id,
@@ -59,7 +61,8 @@ public record Job(
     String argsJson,
     Map<String, String> metadata,
     String outputJson,
-    int snoozes) {
+    int snoozes,
+    String concurrencyKey) {
 
   /** Checks the required components and copies the error list and metadata. */
   public Job {

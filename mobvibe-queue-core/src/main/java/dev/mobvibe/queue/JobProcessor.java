@@ -77,6 +77,12 @@ public final class JobProcessor implements AutoCloseable {
    */
   public static final int DEFAULT_MAX_SNOOZES = 100;
 
+  /**
+   * How long a due job waits at most before it goes ahead of higher priorities, unless set: 5
+   * minutes ({@link JobProcessorBuilder#fairness}).
+   */
+  public static final Duration DEFAULT_FAIRNESS_BOUND = Duration.ofMinutes(5);
+
   /** The most jobs a processor buffers beyond its handler slots. */
   public static final int MAX_PREFETCH = 1000;
 

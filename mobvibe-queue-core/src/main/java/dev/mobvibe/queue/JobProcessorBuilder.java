@@ -43,6 +43,7 @@ public final class JobProcessorBuilder {
   private Duration unleasedGrace;
   private RetryPolicy retryPolicy;
   private int maxSnoozes = JobProcessor.DEFAULT_MAX_SNOOZES;
+  private Duration fairness = JobProcessor.DEFAULT_FAIRNESS_BOUND;
   private JobNotifier notifier;
   private String workerId;
   private final List<JobListener> listeners = new ArrayList<>();
@@ -293,6 +294,35 @@ public final class JobProcessorBuilder {
   }
 
   /**
+   * Sets the fairness bound: a job that has been due for longer than this goes ahead of every job
+   * that has waited less, whatever their priorities, oldest first. So a steady stream of Pro jobs
+   * that alone keeps every slot busy delays a Free job by at most this bound plus the time until a
+   * slot of a worker that runs its kind frees up. Without contention nothing waits that long and
+   * the claim order is the seed's: priority, then enqueue order. Under an overload where every job
+   * waits longer than the bound, the aged jobs run oldest first, whatever their tier: the price of
+   * the bound. Default {@link JobProcessor#DEFAULT_FAIRNESS_BOUND} (5 minutes).
+   *
+   * @param bound a positive duration
+   * @return this builder
+   * @see #strictPriority()
+   */
+  public JobProcessorBuilder fairness(Duration bound) {
+    this.fairness = Objects.requireNonNull(bound, "fairness must not be null");
+    return this;
+  }
+
+  /**
+   * Claims in strict priority order, the seed's: a steady stream of higher-priority jobs may delay
+   * lower ones for as long as it lasts. Default: the {@link #fairness(Duration)} bound applies.
+   *
+   * @return this builder
+   */
+  public JobProcessorBuilder strictPriority() {
+    this.fairness = null;
+    return this;
+  }
+
+  /**
    * Sets a notifier that wakes the producer as soon as jobs arrive. Default none: polling only. The
    * caller keeps ownership and closes it after the processor.
    *
@@ -460,7 +490,8 @@ public final class JobProcessorBuilder {
             sessionTracking,
             eventBufferCapacity,
             threads,
-            List.copyOf(routes.keySet()));
+            List.copyOf(routes.keySet()),
+            fairness);
     Engine engine = new Engine(settings, queue.store(), queue.objectMapper(), routes, listeners);
     return new JobProcessor(queue, settings, engine, notifier);
   }

@@ -14,9 +14,11 @@ import java.net.UnknownHostException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
@@ -390,6 +392,49 @@ public final class JobQueue implements AutoCloseable {
       throw new JobNotFoundException(jobId);
     }
     return change.changed();
+  }
+
+  /**
+   * Pauses a kind across the cluster: from the commit on, no worker claims its jobs (jobs already
+   * running finish), and the seed's {@code claim_next_job()} skips it too when it is {@value
+   * NewJob#CODING_SESSION_KIND}. Enqueueing goes on: the jobs wait, pending, until {@link
+   * #resumeKind}. The pause is a row in {@code coding_job_kinds}, so it outlives every worker.
+   *
+   * @param kind the kind, which need not have jobs or handlers yet
+   * @return {@code true} if it was running, {@code false} if it was paused already
+   * @throws IllegalArgumentException if the kind is not a valid kind name
+   * @throws QueueException if the database cannot be reached
+   */
+  public boolean pauseKind(String kind) {
+    NewJob.checkKind(kind);
+    checkOpen();
+    return store.pauseKind(kind, claimOwner);
+  }
+
+  /**
+   * Resumes a paused kind. Workers claim its jobs again at their next claim: at once with a
+   * notifier that signals new jobs, else within their poll interval.
+   *
+   * @param kind the kind
+   * @return {@code true} if it was paused, {@code false} if it was running already
+   * @throws IllegalArgumentException if the kind is not a valid kind name
+   * @throws QueueException if the database cannot be reached
+   */
+  public boolean resumeKind(String kind) {
+    NewJob.checkKind(kind);
+    checkOpen();
+    return store.resumeKind(kind);
+  }
+
+  /**
+   * The kinds paused across the cluster, in name order, with the time each was paused.
+   *
+   * @return an unmodifiable map of kind to the time it was paused; empty when none is
+   * @throws QueueException if the database cannot be reached
+   */
+  public Map<String, Instant> pausedKinds() {
+    checkOpen();
+    return store.pausedKinds();
   }
 
   /**

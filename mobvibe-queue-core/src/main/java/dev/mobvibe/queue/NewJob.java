@@ -39,6 +39,9 @@ import java.util.regex.Pattern;
  *     most {@link #MAX_METADATA_ENTRIES} entries; empty by default
  * @param unique makes the job unique among jobs of its kind ({@link UniqueOptions}), or {@code
  *     null} (the default) for none
+ * @param concurrencyKey jobs with the same key run one at a time across all workers, in enqueue
+ *     order; {@code null} for none, which for a coding session means its session id (the database
+ *     fills it in), so two prompts of one session never run at once
  */
 public record NewJob(
     String kind,
@@ -51,7 +54,8 @@ public record NewJob(
     Duration delay,
     String idempotencyKey,
     Map<String, String> metadata,
-    UniqueOptions unique) {
+    UniqueOptions unique,
+    String concurrencyKey) {
 
   /**
    * The kind of the seed's jobs, a coding session's prompt: {@code coding_session}. Every job
@@ -84,6 +88,9 @@ public record NewJob(
 
   /** The longest idempotency key accepted, in characters: 255. */
   public static final int MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+
+  /** The longest concurrency key accepted, in characters: 255. */
+  public static final int MAX_CONCURRENCY_KEY_LENGTH = 255;
 
   /** Checks every component; see the builder's methods for the rules. */
   public NewJob {
@@ -126,6 +133,9 @@ public record NewJob(
     }
     if (idempotencyKey != null) {
       checkText("idempotencyKey", idempotencyKey, MAX_IDEMPOTENCY_KEY_LENGTH);
+    }
+    if (concurrencyKey != null) {
+      checkText("concurrencyKey", concurrencyKey, MAX_CONCURRENCY_KEY_LENGTH);
     }
     metadata = checkMetadata(metadata);
   }
@@ -202,7 +212,8 @@ public record NewJob(
         delay,
         idempotencyKey,
         more,
-        unique);
+        unique,
+        concurrencyKey);
   }
 
   private static void checkText(String name, String value, int maxLength) {
@@ -277,6 +288,7 @@ public record NewJob(
     private String idempotencyKey;
     private final Map<String, String> metadata = new LinkedHashMap<>();
     private UniqueOptions unique;
+    private String concurrencyKey;
 
     private Builder(String kind, JobArgs args, String prompt) {
       this.kind = kind;
@@ -394,6 +406,23 @@ public record NewJob(
     }
 
     /**
+     * Gives the job a concurrency key: jobs with the same key run one at a time across every
+     * worker, in enqueue order. A job behind a running one waits without spending an attempt or
+     * holding a handler slot; while the first unfinished job of a key waits for a retry or a
+     * snooze, the jobs behind it wait too. Default: none, which for a coding session means its
+     * session id, so the prompts of one session run one after another; give a prompt a key of its
+     * own to let it run beside the others.
+     *
+     * @param concurrencyKey 1 to {@link #MAX_CONCURRENCY_KEY_LENGTH} characters, or {@code null}
+     *     for the default
+     * @return this builder
+     */
+    public Builder concurrencyKey(String concurrencyKey) {
+      this.concurrencyKey = concurrencyKey;
+      return this;
+    }
+
+    /**
      * Checks the settings and builds the job.
      *
      * @return the job
@@ -414,7 +443,8 @@ public record NewJob(
           delay,
           idempotencyKey,
           metadata,
-          unique);
+          unique,
+          concurrencyKey);
     }
   }
 }

@@ -120,8 +120,9 @@ public final class QueueMonitor implements AutoCloseable {
    */
   public QueueReport checkNow() {
     QueueStats stats = queue.getQueueStats();
+    List<String> paused = List.copyOf(queue.pausedKinds().keySet());
     Instant now = clock.instant();
-    QueueReport report = evaluate(last, stats, now, thresholds);
+    QueueReport report = evaluate(last, stats, now, thresholds, paused);
     last = report;
     return report;
   }
@@ -137,6 +138,15 @@ public final class QueueMonitor implements AutoCloseable {
 
   static QueueReport evaluate(
       QueueReport previous, QueueStats stats, Instant now, HealthThresholds t) {
+    return evaluate(previous, stats, now, t, List.of());
+  }
+
+  static QueueReport evaluate(
+      QueueReport previous,
+      QueueStats stats,
+      Instant now,
+      HealthThresholds t,
+      List<String> pausedKinds) {
     double completedPerMinute = 0;
     double failedPerMinute = 0;
     long completedDelta;
@@ -189,7 +199,7 @@ public final class QueueMonitor implements AutoCloseable {
             stats.expiredLeaseCount() >= t.degradedExpiredLeases(),
             stats.expiredLeaseCount() + " expired leases");
     return new QueueReport(
-        now, stats, completedPerMinute, failedPerMinute, successRate, health, reasons);
+        now, stats, completedPerMinute, failedPerMinute, successRate, health, reasons, pausedKinds);
   }
 
   private static QueueReport.Health grade(

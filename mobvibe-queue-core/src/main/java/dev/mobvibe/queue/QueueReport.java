@@ -17,6 +17,8 @@ import java.util.Objects;
  *     on the first reading; 1.0 when there were none
  * @param health the verdict
  * @param reasons why the verdict is not healthy, empty when healthy
+ * @param pausedKinds the kinds paused across the cluster ({@link JobQueue#pauseKind}), in name
+ *     order; a pause is on purpose, so it does not change the verdict
  */
 public record QueueReport(
     Instant at,
@@ -25,7 +27,8 @@ public record QueueReport(
     double failedPerMinute,
     double successRate,
     Health health,
-    List<String> reasons) {
+    List<String> reasons,
+    List<String> pausedKinds) {
 
   /** The health verdict; see {@link HealthThresholds}. */
   public enum Health {
@@ -43,6 +46,7 @@ public record QueueReport(
     Objects.requireNonNull(stats, "stats");
     Objects.requireNonNull(health, "health");
     reasons = List.copyOf(reasons);
+    pausedKinds = List.copyOf(pausedKinds);
   }
 
   /**
@@ -90,6 +94,9 @@ public record QueueReport(
                       .append(" processing, ")
                       .append(k.failed())
                       .append(" failed\n"));
+    }
+    if (!pausedKinds.isEmpty()) {
+      b.append("  Paused kinds: ").append(String.join(", ", pausedKinds)).append('\n');
     }
     b.append("  Health: ").append(health);
     if (!reasons.isEmpty()) {

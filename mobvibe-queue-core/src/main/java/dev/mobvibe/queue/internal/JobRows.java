@@ -47,7 +47,8 @@ final class JobRows {
         rs.getString("args"),
         metadata(rs.getString("metadata")),
         rs.getString("output"),
-        rs.getInt("snoozes"));
+        rs.getInt("snoozes"),
+        rs.getString("concurrency_key"));
   }
 
   static Map<String, String> metadata(String json) {

@@ -11,6 +11,7 @@ import dev.mobvibe.queue.SessionTracking;
 import dev.mobvibe.queue.UniqueViolationException;
 import java.sql.Array;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Duration;
@@ -212,9 +213,11 @@ public final class JobStore {
     String[] kinds = new String[n];
     String[] args = new String[n];
     String[] metadata = new String[n];
+    String[] concurrencyKeys = new String[n];
     for (int i = 0; i < n; i++) {
       NewJob job = jobs.get(i);
       kinds[i] = job.kind();
+      concurrencyKeys[i] = job.concurrencyKey();
       args[i] = job.args() == null ? "{}" : argsText(job.kind(), argsTree(job));
       metadata[i] = job.metadata().isEmpty() ? "{}" : json.valueToTree(job.metadata()).toString();
       ids[i] = TimeOrderedIds.next();
@@ -259,6 +262,9 @@ public final class JobStore {
               if (uniqueKeyArray != null) {
                 ps.setArray(13, c.createArrayOf("text", uniqueKeyArray));
                 ps.setArray(14, c.createArrayOf("text", statesArray));
+                ps.setArray(15, c.createArrayOf("text", concurrencyKeys));
+              } else {
+                ps.setArray(13, c.createArrayOf("text", concurrencyKeys));
               }
             },
             JobRows::map);
@@ -406,7 +412,7 @@ public final class JobStore {
 
   /**
    * Claims up to {@code limit} due jobs of the given kinds for {@code owner}, highest priority
-   * first.
+   * first, with no limits and no fairness bound (paused kinds and concurrency keys still apply).
    *
    * @param owner the lease owner
    * @param kinds the kinds to claim
@@ -417,23 +423,188 @@ public final class JobStore {
    */
   public List<Job> claim(
       String owner, Collection<String> kinds, int limit, Duration lease, SessionTracking sessions) {
-    String[] kindArray = kinds.toArray(new String[0]);
+    return claim(owner, kinds, FlowRules.NONE, limit, lease, sessions);
+  }
+
+  /**
+   * Claims up to {@code limit} due jobs of the given kinds for {@code owner} under flow-control
+   * rules: paused kinds are skipped, a job runs only on its concurrency key's turn, jobs due longer
+   * than the fairness bound go first, and running-job and rate limits hold across every worker.
+   * With limits, the claim takes their locks first, in a transaction of its own.
+   *
+   * @param owner the lease owner
+   * @param kinds the kinds to claim
+   * @param flow the limits and the fairness bound
+   * @param limit how many at most
+   * @param lease how long the lease lasts
+   * @param sessions what the claim writes to the jobs' sessions
+   * @return the claimed jobs in claim order
+   */
+  public List<Job> claim(
+      String owner,
+      Collection<String> kinds,
+      FlowRules flow,
+      int limit,
+      Duration lease,
+      SessionTracking sessions) {
     String statement =
         switch (sessions) {
           case OFF -> sql.jobsClaimBatchJobsOnly;
           case STATUS -> sql.jobsClaimBatchWithoutEvents;
           case STATUS_AND_EVENTS -> sql.jobsClaimBatch;
         };
+    return runClaim(
+        statement, flow, ps -> bindClaim(ps, 1, kinds, flow, limit, owner, lease), JobRows::map);
+  }
+
+  /**
+   * Pauses a kind across the cluster.
+   *
+   * @param kind the kind
+   * @param by who paused it, kept for operators
+   * @return whether it was running before (false: it was paused already)
+   */
+  public boolean pauseKind(String kind, String by) {
     return jdbc.query(
+            "pause kind " + kind,
+            sql.kindsPause,
+            ps -> {
+              ps.setString(1, kind);
+              ps.setString(2, kind);
+              ps.setString(3, by);
+            },
+            rs -> rs.getBoolean("newly"))
+        .get(0);
+  }
+
+  /**
+   * Resumes a paused kind.
+   *
+   * @param kind the kind
+   * @return whether it was paused
+   */
+  public boolean resumeKind(String kind) {
+    return jdbc.update("resume kind " + kind, sql.kindsResume, ps -> ps.setString(1, kind)) == 1;
+  }
+
+  /**
+   * The paused kinds and since when, in kind order.
+   *
+   * @return kind to the time it was paused
+   */
+  public Map<String, Instant> pausedKinds() {
+    Map<String, Instant> paused = new java.util.TreeMap<>();
+    jdbc.query(
+        "read paused kinds",
+        sql.kindsSelectPaused,
+        ps -> {},
+        rs -> paused.put(rs.getString("kind"), JobRows.instant(rs, "paused_at")));
+    return java.util.Collections.unmodifiableMap(paused);
+  }
+
+  /**
+   * Limits and fairness of a claim.
+   *
+   * @param limits running-job limits that hold across every worker
+   * @param rates start-rate limits that hold across every worker
+   * @param fairness how long a due job may wait before it goes ahead of higher priorities, or
+   *     {@code null} for strict priority order
+   */
+  public record FlowRules(List<Limit> limits, List<Rate> rates, Duration fairness) {
+    /** No limits and strict priority order. */
+    public static final FlowRules NONE = new FlowRules(List.of(), List.of(), null);
+
+    /** Copies the lists. */
+    public FlowRules {
+      limits = List.copyOf(limits);
+      rates = List.copyOf(rates);
+    }
+
+    /**
+     * At most {@code most} running jobs of a kind, or of the jobs of the kind whose concurrency key
+     * starts with a prefix.
+     *
+     * @param kind the kind
+     * @param keyPrefix the key prefix, or {@code null} for every job of the kind
+     * @param most the most running at once
+     */
+    public record Limit(String kind, String keyPrefix, int most) {}
+
+    /**
+     * At most {@code starts} jobs of a kind start per window of length {@code per}; windows are
+     * aligned to the epoch on the database's clock.
+     *
+     * @param kind the kind
+     * @param starts the most starts per window
+     * @param per the window
+     */
+    public record Rate(String kind, int starts, Duration per) {}
+
+    /** The kinds whose limits the claim must lock, in lock order. */
+    List<String> lockedKinds() {
+      java.util.TreeSet<String> kinds = new java.util.TreeSet<>();
+      limits.forEach(l -> kinds.add(l.kind()));
+      rates.forEach(r -> kinds.add(r.kind()));
+      return List.copyOf(kinds);
+    }
+  }
+
+  /**
+   * Runs a claim statement: alone, or after the locks of its limits in a transaction of its own, so
+   * that it counts what every earlier claimer committed.
+   */
+  private <T> List<T> runClaim(
+      String statement, FlowRules flow, Jdbc.Binder binder, Jdbc.RowMapper<T> mapper) {
+    List<String> locked = flow.lockedKinds();
+    if (locked.isEmpty()) {
+      return jdbc.query("claim jobs", statement, binder, mapper);
+    }
+    return jdbc.inTransaction(
         "claim jobs",
-        statement,
-        ps -> {
-          ps.setArray(1, ps.getConnection().createArrayOf("text", kindArray));
-          ps.setInt(2, limit);
-          ps.setString(3, owner);
-          ps.setDouble(4, seconds(lease));
-        },
-        JobRows::map);
+        c -> {
+          jdbc.queryOn(
+              c,
+              sql.jobsClaimLock,
+              ps -> ps.setArray(1, c.createArrayOf("text", locked.toArray())),
+              rs -> rs.getLong(1));
+          return jdbc.queryOn(c, statement, binder, mapper);
+        });
+  }
+
+  /** Binds the parameters of the claim steps, from {@code first} on. */
+  private static void bindClaim(
+      PreparedStatement ps,
+      int first,
+      Collection<String> kinds,
+      FlowRules flow,
+      int limit,
+      String owner,
+      Duration lease)
+      throws SQLException {
+    Connection c = ps.getConnection();
+    List<FlowRules.Limit> limits = flow.limits();
+    List<FlowRules.Rate> rates = flow.rates();
+    int i = first;
+    ps.setArray(i++, c.createArrayOf("text", limits.stream().map(l -> l.kind()).toArray()));
+    ps.setArray(i++, c.createArrayOf("text", limits.stream().map(l -> l.keyPrefix()).toArray()));
+    ps.setArray(i++, c.createArrayOf("int4", limits.stream().map(l -> l.most()).toArray()));
+    ps.setArray(i++, c.createArrayOf("text", rates.stream().map(r -> r.kind()).toArray()));
+    ps.setArray(i++, c.createArrayOf("int4", rates.stream().map(r -> r.starts()).toArray()));
+    ps.setArray(
+        i++, c.createArrayOf("float8", rates.stream().map(r -> seconds(r.per())).toArray()));
+    ps.setArray(i++, c.createArrayOf("text", kinds.toArray()));
+    if (flow.fairness() == null) {
+      ps.setNull(i++, Types.DOUBLE);
+    } else {
+      ps.setDouble(i++, seconds(flow.fairness()));
+    }
+    int agedLimit = (limit + 1) / 2;
+    ps.setInt(i++, agedLimit);
+    ps.setInt(i++, agedLimit);
+    ps.setInt(i++, limit);
+    ps.setInt(i++, limit);
+    ps.setString(i++, owner);
+    ps.setDouble(i, seconds(lease));
   }
 
   /**
@@ -510,7 +681,31 @@ public final class JobStore {
       Duration lease,
       SessionTracking sessions,
       Reaping reaping) {
-    String[] kindArray = kinds.toArray(new String[0]);
+    return claimAndReap(owner, kinds, FlowRules.NONE, limit, lease, sessions, reaping);
+  }
+
+  /**
+   * Reaps expired leases and claims due jobs under flow-control rules in one statement ({@link
+   * #claim(String, Collection, FlowRules, int, Duration, SessionTracking)}). A reaped job that is
+   * out of attempts fails its session, with its event, whatever {@code sessions} says.
+   *
+   * @param owner the lease owner
+   * @param kinds the kinds to claim (every kind is reaped)
+   * @param flow the limits and the fairness bound
+   * @param limit how many jobs at most; 0 only reaps
+   * @param lease how long the lease lasts
+   * @param sessions what the claim writes to the claimed jobs' sessions
+   * @param reaping what counts as expired, and how many to reap at most
+   * @return the claimed jobs and the reaped counts
+   */
+  public ClaimResult claimAndReap(
+      String owner,
+      Collection<String> kinds,
+      FlowRules flow,
+      int limit,
+      Duration lease,
+      SessionTracking sessions,
+      Reaping reaping) {
     String statement =
         switch (sessions) {
           case OFF -> sql.jobsClaimAndReapBatchJobsOnly;
@@ -519,17 +714,14 @@ public final class JobStore {
         };
     int[] reaped = new int[2];
     List<Job> jobs = new ArrayList<>(limit);
-    jdbc.query(
-        "claim jobs",
+    runClaim(
         statement,
+        flow,
         ps -> {
           ps.setDouble(1, seconds(reaping.grace()));
           ps.setDouble(2, seconds(reaping.unleasedGrace()));
           ps.setInt(3, reaping.limit());
-          ps.setArray(4, ps.getConnection().createArrayOf("text", kindArray));
-          ps.setInt(5, limit);
-          ps.setString(6, owner);
-          ps.setDouble(7, seconds(lease));
+          bindClaim(ps, 4, kinds, flow, limit, owner, lease);
         },
         rs -> {
           if (rs.getObject("id") == null) {

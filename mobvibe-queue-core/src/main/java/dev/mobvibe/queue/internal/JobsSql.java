@@ -6,9 +6,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Every statement the SDK runs against {@code coding_jobs}, {@code coding_sessions} and {@code
- * session_events}, for one schema. Bind parameters only; the schema name is validated once by
- * {@link Identifiers#checkSchema(String)} and is the only text spliced in. Internal API.
+ * Every statement the SDK runs against {@code coding_jobs}, {@code coding_sessions}, {@code
+ * session_events} and {@code coding_job_kinds}, for one schema. Bind parameters only; the schema
+ * name is validated once by {@link Identifiers#checkSchema(String)} and is the only text spliced
+ * in. Internal API.
  *
  * <p>A statement is written out whole, or composed from the named fragments below: its text holds
  * {@code {name}} placeholders that are filled with the fragment of that name ({@code {s}} with the
@@ -62,7 +63,7 @@ public final class JobsSql {
       id, kind, session_id, prompt, priority, status, retry_count, max_retries, run_at, created_at, \
       started_at, completed_at, error_message, idempotency_key, lease_owner, lease_expires_at, \
       errors::text AS errors, args::text AS args, metadata::text AS metadata, \
-      output::text AS output, snoozes""";
+      output::text AS output, snoozes, concurrency_key""";
 
   /**
    * A row of the types of {@link #JOB_COLUMNS} with every value null: the row of a claim-and-reap
@@ -73,24 +74,155 @@ public final class JobsSql {
       NULL::uuid, NULL::text, NULL::uuid, NULL::text, NULL::int, NULL::text, NULL::int, NULL::int, \
       NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::text, \
       NULL::text, NULL::text, NULL::timestamptz, NULL::text, NULL::text, NULL::text, NULL::text, \
-      NULL::int""";
+      NULL::int, NULL::text""";
 
   /**
-   * The claim's job steps: {@code next} locks up to N pending jobs of the given kinds that are due,
-   * highest priority first, oldest first, skipping rows other transactions hold; {@code claimed}
-   * leases them to the owner and returns their {@link #JOB_COLUMNS}. The kinds filter the claim
-   * index's scan; they are not in the index, so a worker that runs a few kinds of a queue holding
-   * many pending jobs of other kinds skips those rows. Parameters: kinds (text[]), limit, lease
-   * owner, lease seconds (float8).
+   * Whether the job {@code j} is its key's turn: it has no concurrency key, or no earlier job of
+   * its key (by enqueue order, {@code created_at} then id) is pending or processing. Jobs of one
+   * key then run one at a time in enqueue order: a claim never sees two turns of a key at once,
+   * since the later job's turn needs the earlier one finished and committed. A read from an older
+   * snapshot sees the earlier job unfinished, so a race can only delay a turn, never double it.
+   */
+  private static final String KEY_TURN =
+      """
+      (j.concurrency_key IS NULL
+             OR NOT EXISTS (SELECT 1 FROM {s}.coding_jobs o
+                             WHERE o.concurrency_key = j.concurrency_key
+                               AND o.status IN ('pending', 'processing')
+                               AND (o.created_at, o.id) < (j.created_at, j.id)))""";
+
+  /**
+   * The claim's job steps, composed of flow-control steps that are no-ops when their inputs are
+   * empty:
+   *
+   * <ul>
+   *   <li>{@code rules}: each running-job limit (kind, key prefix or null for the whole kind, most
+   *       running) with the room left, counted from the processing jobs. Exact only when the
+   *       statement runs after the limit's lock ({@link #jobsClaimLock}) in the same transaction.
+   *   <li>{@code rates}: each rate limit (kind, starts, window seconds) with the room left in the
+   *       current window, from {@code coding_job_kinds}; {@code counted} adds this claim's starts.
+   *   <li>{@code kinds}: the worker's kinds that are not paused, not at a whole-kind limit and not
+   *       out of starts.
+   *   <li>{@code tiers}: per kind, the priorities that have pending jobs, highest first, found with
+   *       one index probe each (none when the fairness bound is null).
+   *   <li>{@code aged}: the jobs below their kind's top priority that have been due longer than the
+   *       fairness bound, oldest first, at most half the claim: each tier walked in enqueue order.
+   *       Top-priority jobs never need it. {@code fresh}: per kind, the due jobs in claim order,
+   *       priority first. Both walk one kind (and tier) at a time through the claim index, whose
+   *       order is theirs, lock with {@code SKIP LOCKED}, and take a job only when it is its key's
+   *       turn ({@link #KEY_TURN}).
+   *   <li>{@code candidates}: aged jobs first (oldest first), then the rest in claim order; {@code
+   *       over}: the candidates beyond a limit's or a rate's room; {@code next}: the first N of the
+   *       others. Locked rows not taken are released at commit.
+   *   <li>{@code claimed}: leases them to the owner and returns their {@link #JOB_COLUMNS}.
+   * </ul>
+   *
+   * Parameters: limit kinds (text[]), limit key prefixes (text[]), limits (int[]), rate kinds
+   * (text[]), rate starts (int[]), rate windows in seconds (float8[]), the worker's kinds (text[]),
+   * fairness bound in seconds (float8, null for none), aged limit per tier, aged limit, per-kind
+   * scan limit, limit, lease owner, lease seconds (float8).
    */
   private static final String CLAIM_JOB_STEPS =
       """
-      next AS (
-        SELECT id FROM {s}.coding_jobs
-         WHERE status = 'pending' AND run_at <= now() AND kind = ANY(?::text[])
-         ORDER BY priority DESC, created_at, id
+      rules AS (
+        SELECT r.kind, r.prefix,
+               r.most - (SELECT count(*) FROM {s}.coding_jobs p
+                          WHERE p.status = 'processing' AND p.kind = r.kind
+                            AND (r.prefix IS NULL OR starts_with(p.concurrency_key, r.prefix))) AS room
+          FROM unnest(?::text[], ?::text[], ?::int[]) AS r(kind, prefix, most)
+      ),
+      rates AS (
+        SELECT t.kind, w.window_start,
+               t.starts - coalesce((SELECT ck.window_starts FROM {s}.coding_job_kinds ck
+                                     WHERE ck.kind = t.kind AND ck.window_start = w.window_start),
+                                   0) AS room
+          FROM unnest(?::text[], ?::int[], ?::float8[]) AS t(kind, starts, secs),
+               LATERAL (SELECT to_timestamp(floor(extract(epoch FROM now()) / t.secs) * t.secs)
+                                 AS window_start) w
+      ),
+      kinds AS (
+        SELECT k.kind FROM unnest(?::text[]) AS k(kind)
+         WHERE NOT EXISTS (SELECT 1 FROM {s}.coding_job_kinds ck
+                            WHERE ck.kind = k.kind AND ck.paused_at IS NOT NULL)
+           AND NOT EXISTS (SELECT 1 FROM rules
+                            WHERE rules.kind = k.kind AND rules.prefix IS NULL AND rules.room <= 0)
+           AND NOT EXISTS (SELECT 1 FROM rates WHERE rates.kind = k.kind AND rates.room <= 0)
+      ),
+      tiers AS (
+        SELECT kinds.kind, top.p, top.p AS top, f.secs
+          FROM kinds, (SELECT ?::float8 AS secs) f,
+               LATERAL (SELECT max(j.priority) AS p FROM {s}.coding_jobs j
+                         WHERE j.status = 'pending' AND j.kind = kinds.kind) top
+         WHERE f.secs IS NOT NULL AND top.p IS NOT NULL
+        UNION ALL
+        SELECT tiers.kind, lower.p, tiers.top, tiers.secs
+          FROM tiers,
+               LATERAL (SELECT max(j.priority) AS p FROM {s}.coding_jobs j
+                         WHERE j.status = 'pending' AND j.kind = tiers.kind
+                           AND j.priority < tiers.p) lower
+         WHERE lower.p IS NOT NULL
+      ),
+      aged AS (
+        SELECT a.* FROM tiers, LATERAL (
+          SELECT j.id, j.kind, j.concurrency_key, j.priority, j.created_at, j.run_at
+            FROM {s}.coding_jobs j
+           WHERE j.status = 'pending' AND j.kind = tiers.kind AND j.priority = tiers.p
+             AND j.run_at <= now() - make_interval(secs => tiers.secs)
+             AND {keyTurn}
+           ORDER BY j.priority DESC, j.created_at, j.id
+           LIMIT ?
+           FOR UPDATE SKIP LOCKED) a
+         WHERE tiers.p < tiers.top
+         ORDER BY a.run_at, a.id
          LIMIT ?
-         FOR UPDATE SKIP LOCKED
+      ),
+      fresh AS (
+        SELECT f.* FROM kinds, LATERAL (
+          SELECT j.id, j.kind, j.concurrency_key, j.priority, j.created_at, j.run_at
+            FROM {s}.coding_jobs j
+           WHERE j.status = 'pending' AND j.kind = kinds.kind AND j.run_at <= now()
+             AND j.id <> ALL(ARRAY(SELECT id FROM aged))
+             AND {keyTurn}
+           ORDER BY j.priority DESC, j.created_at, j.id
+           LIMIT ?
+           FOR UPDATE SKIP LOCKED) f
+      ),
+      candidates AS (
+        SELECT c.*, row_number() OVER (ORDER BY c.aged_at NULLS LAST, c.priority DESC,
+                                                c.created_at, c.id) AS ord
+          FROM (SELECT aged.*, aged.run_at AS aged_at FROM aged
+                UNION ALL
+                SELECT fresh.*, NULL::timestamptz FROM fresh) c
+      ),
+      over AS (
+        SELECT ranked.id FROM (
+          SELECT c.id, rules.room,
+                 row_number() OVER (PARTITION BY rules.kind, rules.prefix ORDER BY c.ord) AS n
+            FROM candidates c
+            JOIN rules ON rules.kind = c.kind
+                      AND (rules.prefix IS NULL OR starts_with(c.concurrency_key, rules.prefix))
+          UNION ALL
+          SELECT c.id, rates.room, row_number() OVER (PARTITION BY rates.kind ORDER BY c.ord)
+            FROM candidates c JOIN rates ON rates.kind = c.kind
+        ) ranked
+         WHERE ranked.n > ranked.room
+      ),
+      next AS (
+        SELECT id, kind FROM candidates
+         WHERE id <> ALL(ARRAY(SELECT id FROM over))
+         ORDER BY ord
+         LIMIT ?
+      ),
+      counted AS (
+        INSERT INTO {s}.coding_job_kinds AS ck (kind, window_start, window_starts)
+        SELECT rates.kind, rates.window_start,
+               (SELECT count(*) FROM next WHERE next.kind = rates.kind)
+          FROM rates
+        ON CONFLICT (kind) DO UPDATE
+           SET window_starts = CASE WHEN ck.window_start = excluded.window_start
+                                    THEN ck.window_starts + excluded.window_starts
+                                    ELSE excluded.window_starts END,
+               window_start = excluded.window_start, updated_at = now()
       ),
       claimed AS (
         UPDATE {s}.coding_jobs j
@@ -318,6 +450,7 @@ public final class JobsSql {
           Map.entry("leaseFence", LEASE_FENCE),
           Map.entry("leased", LEASED),
           Map.entry("noJob", NO_JOB),
+          Map.entry("keyTurn", KEY_TURN),
           Map.entry("claimJobSteps", CLAIM_JOB_STEPS),
           Map.entry("claimSessionLock", CLAIM_SESSION_LOCK),
           Map.entry("claimSessionUpdate", CLAIM_SESSION_UPDATE),
@@ -337,21 +470,23 @@ public final class JobsSql {
    * Inserts sessions and jobs from parallel arrays in one statement. Parameters: new session ids
    * (uuid[]), job ids (uuid[]), session ids (uuid[]), prompts (text[]), priorities (int[]), max
    * attempts (int[]), run-at times (timestamptz[], null for now plus delay), delays in seconds
-   * (float8[]), idempotency keys (text[]), kinds (text[]), arguments (jsonb[]), metadata (jsonb[]).
-   * Result: {@link #JOB_COLUMNS} of the inserted jobs. Jobs whose key exists are skipped, and so
-   * are their new sessions.
+   * (float8[]), idempotency keys (text[]), kinds (text[]), arguments (jsonb[]), metadata (jsonb[]),
+   * concurrency keys (text[]; null for none, which a coding session's trigger fills with its
+   * session). Result: {@link #JOB_COLUMNS} of the inserted jobs. Jobs whose key exists are skipped,
+   * and so are their new sessions.
    */
   final String jobsInsertBatch;
 
   /**
-   * {@link #jobsInsertBatch} for a batch that holds unique jobs. Two more parameters: unique keys
-   * (text[], null for a job that is not unique) and unique states (text[] of array literals such as
-   * {@code {pending,processing}}, null likewise). Jobs whose idempotency key exists, or whose
-   * unique key a job in its unique states holds, are skipped ({@code ON CONFLICT DO NOTHING}
-   * without a target covers both unique indexes). The jobs are inserted before their new sessions,
-   * and only the inserted jobs' sessions are: a skipped job leaves no session behind, even when the
-   * job it collided with was being inserted concurrently. The foreign key is checked at the end of
-   * the statement, when both exist. Result: {@link #JOB_COLUMNS} of the inserted jobs.
+   * {@link #jobsInsertBatch} for a batch that holds unique jobs. Two more parameters before the
+   * concurrency keys: unique keys (text[], null for a job that is not unique) and unique states
+   * (text[] of array literals such as {@code {pending,processing}}, null likewise). Jobs whose
+   * idempotency key exists, or whose unique key a job in its unique states holds, are skipped
+   * ({@code ON CONFLICT DO NOTHING} without a target covers both unique indexes). The jobs are
+   * inserted before their new sessions, and only the inserted jobs' sessions are: a skipped job
+   * leaves no session behind, even when the job it collided with was being inserted concurrently.
+   * The foreign key is checked at the end of the statement, when both exist. Result: {@link
+   * #JOB_COLUMNS} of the inserted jobs.
    */
   final String jobsInsertBatchUnique;
 
@@ -374,10 +509,19 @@ public final class JobsSql {
   final String jobsSelectById;
 
   /**
+   * Takes, until the transaction ends, the lock of each given kind's running-job and rate limits,
+   * in kind order so that claimers never wait on each other in a cycle. A claim statement that runs
+   * after it in the same transaction counts the running jobs and window starts that every earlier
+   * claimer committed. Parameter: kinds (text[]).
+   */
+  final String jobsClaimLock;
+
+  /**
    * Claims up to N pending jobs that are due, highest priority first, oldest first, with SKIP
-   * LOCKED, and marks their sessions active (with a state_changed event when a session changes).
-   * Parameters: limit, lease owner, lease seconds (float8). Result: {@link #JOB_COLUMNS} in claim
-   * order. Session tracking {@code STATUS_AND_EVENTS}.
+   * LOCKED, under the flow-control rules of {@link #CLAIM_JOB_STEPS}, and marks their sessions
+   * active (with a state_changed event when a session changes). Parameters: those of {@link
+   * #CLAIM_JOB_STEPS}. Result: {@link #JOB_COLUMNS} in claim order. Session tracking {@code
+   * STATUS_AND_EVENTS}.
    */
   final String jobsClaimBatch;
 
@@ -395,11 +539,11 @@ public final class JobsSql {
 
   /**
    * {@link #jobsReapExpired} and {@link #jobsClaimBatch} in one statement, so reaping costs no
-   * round trip of its own. Parameters: reap grace seconds, unleased grace seconds, reap limit,
-   * claim limit (0 to only reap), lease owner, lease seconds. Result: the claimed rows ({@link
-   * #JOB_COLUMNS}, in no particular order) with {@code reaped_pending} and {@code reaped_failed}
-   * null, plus one row whose {@code id} is null carrying the reaped counts (back to pending,
-   * dead-lettered) in those two columns.
+   * round trip of its own. Parameters: reap grace seconds, unleased grace seconds, reap limit, then
+   * those of {@link #CLAIM_JOB_STEPS} (a claim limit of 0 only reaps). Result: the claimed rows
+   * ({@link #JOB_COLUMNS}, in no particular order) with {@code reaped_pending} and {@code
+   * reaped_failed} null, plus one row whose {@code id} is null carrying the reaped counts (back to
+   * pending, dead-lettered) in those two columns.
    */
   final String jobsClaimAndReapBatch;
 
@@ -523,6 +667,21 @@ public final class JobsSql {
    */
   final String jobsPruneFinished;
 
+  /**
+   * Pauses a kind across the cluster: claims skip it from the commit on. Parameters: kind, who
+   * paused it. Result: {@code newly}, whether it was running before.
+   */
+  final String kindsPause;
+
+  /**
+   * Resumes a paused kind. Parameter: kind. Result: the number of rows changed, 1 when it was
+   * paused.
+   */
+  final String kindsResume;
+
+  /** The paused kinds. Result: {@code kind}, {@code paused_at}, in kind order. */
+  final String kindsSelectPaused;
+
   /** The fragments and {@code s}, the schema, by the name their placeholders use. */
   private final Map<String, String> named;
 
@@ -540,9 +699,9 @@ public final class JobsSql {
             WITH input AS (
               SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::uuid[], ?::text[], ?::int[], ?::int[],
                                    ?::timestamptz[], ?::float8[], ?::text[], ?::text[], ?::jsonb[],
-                                   ?::jsonb[])
+                                   ?::jsonb[], ?::text[])
                 AS t(new_session_id, id, session_id, prompt, priority, max_retries, run_at, delay_secs,
-                     idempotency_key, kind, args, metadata)
+                     idempotency_key, kind, args, metadata, concurrency_key)
             ),
             sessions AS (
               INSERT INTO {s}.coding_sessions (id, status)
@@ -554,10 +713,10 @@ public final class JobsSql {
             )
             INSERT INTO {s}.coding_jobs
               (id, session_id, prompt, priority, max_retries, run_at, idempotency_key, kind, args,
-               metadata)
+               metadata, concurrency_key)
             SELECT i.id, coalesce(i.session_id, i.new_session_id), i.prompt, i.priority, i.max_retries,
                    coalesce(i.run_at, now() + make_interval(secs => i.delay_secs)), i.idempotency_key,
-                   i.kind, i.args, i.metadata
+                   i.kind, i.args, i.metadata, i.concurrency_key
               FROM input i
             ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
             RETURNING {cols}
@@ -568,18 +727,18 @@ public final class JobsSql {
             WITH input AS (
               SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::uuid[], ?::text[], ?::int[], ?::int[],
                                    ?::timestamptz[], ?::float8[], ?::text[], ?::text[], ?::jsonb[],
-                                   ?::jsonb[], ?::text[], ?::text[])
+                                   ?::jsonb[], ?::text[], ?::text[], ?::text[])
                 AS t(new_session_id, id, session_id, prompt, priority, max_retries, run_at, delay_secs,
-                     idempotency_key, kind, args, metadata, unique_key, unique_states)
+                     idempotency_key, kind, args, metadata, unique_key, unique_states, concurrency_key)
             ),
             jobs AS (
               INSERT INTO {s}.coding_jobs
                 (id, session_id, prompt, priority, max_retries, run_at, idempotency_key, kind, args,
-                 metadata, unique_key, unique_states)
+                 metadata, unique_key, unique_states, concurrency_key)
               SELECT i.id, coalesce(i.session_id, i.new_session_id), i.prompt, i.priority,
                      i.max_retries, coalesce(i.run_at, now() + make_interval(secs => i.delay_secs)),
                      i.idempotency_key, i.kind, i.args, i.metadata, i.unique_key,
-                     i.unique_states::text[]
+                     i.unique_states::text[], i.concurrency_key
                 FROM input i
               ON CONFLICT DO NOTHING
               RETURNING {cols}
@@ -607,10 +766,42 @@ public final class JobsSql {
                AND status = ANY(unique_states) AND id <> ?
             """);
     jobsSelectById = sql("SELECT {cols} FROM {s}.coding_jobs WHERE id = ?");
+    kindsPause =
+        sql(
+            """
+            WITH before AS (SELECT paused_at FROM {s}.coding_job_kinds WHERE kind = ?)
+            INSERT INTO {s}.coding_job_kinds AS ck (kind, paused_at, paused_by)
+            VALUES (?, now(), ?)
+            ON CONFLICT (kind) DO UPDATE
+               SET paused_at = coalesce(ck.paused_at, now()),
+                   paused_by = CASE WHEN ck.paused_at IS NULL THEN excluded.paused_by
+                                    ELSE ck.paused_by END,
+                   updated_at = now()
+            RETURNING (SELECT count(*) FROM before WHERE paused_at IS NOT NULL) = 0 AS newly
+            """);
+    kindsResume =
+        sql(
+            """
+            UPDATE {s}.coding_job_kinds
+               SET paused_at = NULL, paused_by = NULL, updated_at = now()
+             WHERE kind = ? AND paused_at IS NOT NULL
+            """);
+    kindsSelectPaused =
+        sql(
+            """
+            SELECT kind, paused_at FROM {s}.coding_job_kinds
+             WHERE paused_at IS NOT NULL ORDER BY kind
+            """);
+    jobsClaimLock =
+        sql(
+            """
+            SELECT count(pg_advisory_xact_lock(hashtext('mobvibe_queue.limits.{s}'), hashtext(k)))
+              FROM (SELECT k FROM unnest(?::text[]) AS k ORDER BY k) AS kinds
+            """);
     jobsClaimBatch =
         sql(
             """
-            WITH {claimJobSteps},
+            WITH RECURSIVE {claimJobSteps},
             {claimSessionLock},
             {claimSessionUpdate},
             {claimSessionEvents}
@@ -619,7 +810,7 @@ public final class JobsSql {
     jobsClaimBatchWithoutEvents =
         sql(
             """
-            WITH {claimJobSteps},
+            WITH RECURSIVE {claimJobSteps},
             {claimSessionLock},
             {claimSessionUpdate}
             SELECT * FROM claimed ORDER BY priority DESC, created_at, id
@@ -627,13 +818,13 @@ public final class JobsSql {
     jobsClaimBatchJobsOnly =
         sql(
             """
-            WITH {claimJobSteps}
+            WITH RECURSIVE {claimJobSteps}
             SELECT * FROM claimed ORDER BY priority DESC, created_at, id
             """);
     jobsClaimAndReapBatch =
         sql(
             """
-            WITH {reapJobSteps},
+            WITH RECURSIVE {reapJobSteps},
             {claimJobSteps},
             {claimAndReapSessionLock},
             {reapSessionSteps},
@@ -644,7 +835,7 @@ public final class JobsSql {
     jobsClaimAndReapBatchWithoutEvents =
         sql(
             """
-            WITH {reapJobSteps},
+            WITH RECURSIVE {reapJobSteps},
             {claimJobSteps},
             {claimAndReapSessionLock},
             {reapSessionSteps},
@@ -654,7 +845,7 @@ public final class JobsSql {
     jobsClaimAndReapBatchJobsOnly =
         sql(
             """
-            WITH {reapJobSteps},
+            WITH RECURSIVE {reapJobSteps},
             {reapSessionLock},
             {reapSessionSteps},
             {claimJobSteps}

@@ -185,9 +185,11 @@ public final class TestDatabase implements BeforeAllCallback, AfterAllCallback {
     }
   }
 
-  /** Empties the queue's tables in the public schema: jobs, session events and sessions. */
+  /**
+   * Empties the queue's tables in the public schema: jobs, session events, sessions, kind controls.
+   */
   public void emptyQueueTables() {
-    execute("TRUNCATE coding_jobs, session_events, coding_sessions");
+    execute("TRUNCATE coding_jobs, session_events, coding_sessions, coding_job_kinds");
   }
 
   /**

@@ -54,7 +54,8 @@ class QueueMetricsTest {
         "{}",
         Map.of(),
         null,
-        0);
+        0,
+        null);
   }
 
   private double count(String name, String tier) {

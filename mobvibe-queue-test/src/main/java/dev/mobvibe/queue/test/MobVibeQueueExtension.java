@@ -54,7 +54,7 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * </ul>
  *
  * <p>Before each test the queue's tables are emptied ({@code coding_jobs}, {@code session_events},
- * {@code coding_sessions}), so each test starts from an empty queue. {@code @Nested} classes share
+ * {@code coding_sessions}, and the paused kinds of {@code coding_job_kinds}), so each test starts from an empty queue. {@code @Nested} classes share
  * the queue of their enclosing class. Registered on an instance field rather than a static one, the
  * extension creates and removes its database around every test.
  *
@@ -349,7 +349,15 @@ public final class MobVibeQueueExtension
     try (Connection c = queue.dataSource().getConnection();
         Statement st = c.createStatement()) {
       st.execute(
-          "TRUNCATE " + s + ".coding_jobs, " + s + ".session_events, " + s + ".coding_sessions");
+          "TRUNCATE "
+              + s
+              + ".coding_jobs, "
+              + s
+              + ".session_events, "
+              + s
+              + ".coding_sessions, "
+              + s
+              + ".coding_job_kinds");
       commitIfNeeded(c);
     }
   }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mobvibe.queue.JobListener;
 import dev.mobvibe.queue.JobNotifier;
 import dev.mobvibe.queue.JobProcessor;
+import dev.mobvibe.queue.KindOptions;
 import dev.mobvibe.queue.Subscription;
 import dev.mobvibe.queue.internal.JobStore;
 import java.time.Duration;
@@ -83,10 +84,40 @@ public final class Engine {
     this.handlers =
         new HandlerSlots(
             settings, Map.copyOf(routes), slots, completer, timeouts, events, fanout, ticker);
-    this.producer = new Producer(settings, store, slots, fanout, ticker, handlers, this::stillMine);
+    this.producer =
+        new Producer(
+            settings,
+            flowRules(settings, routes),
+            store,
+            slots,
+            fanout,
+            ticker,
+            handlers,
+            this::stillMine);
     this.store = store;
     this.leaseKeeper = new LeaseKeeper(settings, store, slots, fanout, ticker);
     slots.onFreed(producer::slotFreed);
+  }
+
+  /** The limits of every kind and the fairness bound, as the claim takes them. */
+  static JobStore.FlowRules flowRules(EngineSettings settings, Map<String, KindRoute> routes) {
+    List<JobStore.FlowRules.Limit> limits = new java.util.ArrayList<>();
+    List<JobStore.FlowRules.Rate> rates = new java.util.ArrayList<>();
+    for (String kind : settings.kinds()) {
+      KindOptions options = routes.get(kind).options();
+      if (options.maxRunning() > 0) {
+        limits.add(new JobStore.FlowRules.Limit(kind, null, options.maxRunning()));
+      }
+      options
+          .maxRunningByKeyPrefix()
+          .forEach((prefix, most) -> limits.add(new JobStore.FlowRules.Limit(kind, prefix, most)));
+      if (options.rateLimit() != null) {
+        rates.add(
+            new JobStore.FlowRules.Rate(
+                kind, options.rateLimit().starts(), options.rateLimit().per()));
+      }
+    }
+    return new JobStore.FlowRules(limits, rates, settings.fairness());
   }
 
   private void wakeProducerAfter(Duration delay) {

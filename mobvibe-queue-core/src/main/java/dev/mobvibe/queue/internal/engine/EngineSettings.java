@@ -32,6 +32,8 @@ import java.util.concurrent.ThreadFactory;
  * @param eventBufferCapacity session events that may wait to be written
  * @param handlerThreads the factory of handler threads
  * @param kinds the job kinds the worker claims: those it has handlers for
+ * @param fairness how long a due job may wait before it goes ahead of higher priorities, or {@code
+ *     null} for strict priority order
  */
 public record EngineSettings(
     String workerId,
@@ -51,7 +53,8 @@ public record EngineSettings(
     SessionTracking sessionTracking,
     int eventBufferCapacity,
     ThreadFactory handlerThreads,
-    List<String> kinds) {
+    List<String> kinds,
+    Duration fairness) {
 
   /**
    * Checks every setting, naming the first that is wrong, and fills in the default reap interval
@@ -70,6 +73,9 @@ public record EngineSettings(
       throw new IllegalArgumentException("a processor needs a handler for at least one kind");
     }
     kinds = List.copyOf(kinds);
+    if (fairness != null) {
+      positive("fairness", fairness, Duration.ofMillis(1));
+    }
     if (concurrency < 1 || concurrency > 1000) {
       throw new IllegalArgumentException(
           "concurrency must be between 1 and 1000, was " + concurrency);

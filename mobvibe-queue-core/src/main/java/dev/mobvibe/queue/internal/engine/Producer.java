@@ -46,6 +46,7 @@ final class Producer implements Runnable {
   }
 
   private final EngineSettings settings;
+  private final JobStore.FlowRules flow;
   private final JobStore store;
   private final Slots slots;
   private final Listeners listeners;
@@ -74,6 +75,7 @@ final class Producer implements Runnable {
 
   /**
    * @param settings worker id, lease, poll and reap intervals, prefetch, session tracking
+   * @param flow the limits and fairness bound every claim applies
    * @param store where claims run
    * @param slots the permits claims are sized by
    * @param listeners told of claims and reaps
@@ -84,6 +86,7 @@ final class Producer implements Runnable {
    */
   Producer(
       EngineSettings settings,
+      JobStore.FlowRules flow,
       JobStore store,
       Slots slots,
       Listeners listeners,
@@ -91,6 +94,7 @@ final class Producer implements Runnable {
       Dispatcher dispatcher,
       Supplier<Collection<UUID>> held) {
     this.settings = settings;
+    this.flow = flow;
     this.store = store;
     this.slots = slots;
     this.listeners = listeners;
@@ -319,6 +323,7 @@ final class Producer implements Runnable {
       return store.claim(
           settings.workerId(),
           settings.kinds(),
+          flow,
           free,
           settings.leaseDuration(),
           settings.sessionTracking());
@@ -327,6 +332,7 @@ final class Producer implements Runnable {
         store.claimAndReap(
             settings.workerId(),
             settings.kinds(),
+            flow,
             free,
             settings.leaseDuration(),
             settings.sessionTracking(),

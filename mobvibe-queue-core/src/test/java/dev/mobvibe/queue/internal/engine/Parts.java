@@ -40,7 +40,8 @@ final class Parts {
         SessionTracking.STATUS,
         100,
         HandlerThreads.platform(workerId),
-        List.of(NewJob.CODING_SESSION_KIND));
+        List.of(NewJob.CODING_SESSION_KIND),
+        null);
   }
 
   /** The same settings with another retry policy. */
@@ -63,7 +64,8 @@ final class Parts {
         s.sessionTracking(),
         s.eventBufferCapacity(),
         s.handlerThreads(),
-        s.kinds());
+        s.kinds(),
+        s.fairness());
   }
 
   /** A running job of a claimed job, on the given ticker. */

@@ -46,7 +46,14 @@ class ProducerTest {
 
   private Producer producer(EngineSettings settings, Slots slots, Ticker ticker) {
     return new Producer(
-        settings, store, slots, new Listeners(List.of()), ticker, NOWHERE, List::of);
+        settings,
+        JobStore.FlowRules.NONE,
+        store,
+        slots,
+        new Listeners(List.of()),
+        ticker,
+        NOWHERE,
+        List::of);
   }
 
   private static EngineSettings auto() {
@@ -134,6 +141,7 @@ class ProducerTest {
     Producer p =
         new Producer(
             hourly,
+            JobStore.FlowRules.NONE,
             store,
             slots,
             new Listeners(List.of()),
@@ -178,6 +186,7 @@ class ProducerTest {
     Producer p =
         new Producer(
             settings,
+            JobStore.FlowRules.NONE,
             flaky,
             slots,
             new Listeners(List.of()),
@@ -227,6 +236,7 @@ class ProducerTest {
     Producer p =
         new Producer(
             settings,
+            JobStore.FlowRules.NONE,
             flaky,
             new Slots(10),
             new Listeners(List.of()),
