@@ -63,7 +63,9 @@ class SessionTrackingTest {
   void claimAndCompleteMoveSessionsAsTheModeSays(SessionTracking mode) {
     Job alone = queue.enqueue(NewJob.of("alone"));
     Job first = queue.enqueue(NewJob.of("first of a shared session"));
-    Job second = queue.enqueue(NewJob.builder("second").sessionId(first.sessionId()).build());
+    Job second =
+        queue.enqueue(
+            NewJob.builder("second").sessionId(first.sessionId()).concurrencyKey("second").build());
 
     List<Job> claimed = store.claim(OWNER, 10, LEASE, mode);
 
@@ -145,7 +147,10 @@ class SessionTrackingTest {
     expireLease(lost);
     Job sibling =
         queue.enqueue(
-            NewJob.builder("same session, still pending").sessionId(lost.sessionId()).build());
+            NewJob.builder("same session, still pending")
+                .sessionId(lost.sessionId())
+                .concurrencyKey("still pending")
+                .build());
     Job other = queue.enqueue(NewJob.of("a session of its own"));
 
     JobStore.ClaimResult result = store.claimAndReap(OWNER, 10, LEASE, mode, 100);
@@ -223,10 +228,17 @@ class SessionTrackingTest {
             + high
             + "', 'pending')");
     Job lost =
-        queue.enqueue(NewJob.builder("its worker died").sessionId(low).maxAttempts(1).build());
+        queue.enqueue(
+            NewJob.builder("its worker died")
+                .sessionId(low)
+                .concurrencyKey("died")
+                .maxAttempts(1)
+                .build());
     store.claim("dead-worker", 1, LEASE, mode);
     expireLease(lost);
-    Job next = queue.enqueue(NewJob.builder("claimed while reaping").sessionId(high).build());
+    Job next =
+        queue.enqueue(
+            NewJob.builder("claimed while reaping").sessionId(high).concurrencyKey("next").build());
 
     ExecutorService thread = Executors.newSingleThreadExecutor();
     try (Connection other = db.connect()) {
@@ -240,7 +252,7 @@ class SessionTrackingTest {
               () ->
                   db.queryLong(
                           "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                              + " AND wait_event_type = 'Lock' AND query LIKE 'WITH expired AS%'")
+                              + " AND wait_event_type = 'Lock' AND query LIKE 'WITH RECURSIVE expired AS%'")
                       == 1);
       lockSession(other, high);
       other.commit();
@@ -273,7 +285,11 @@ class SessionTrackingTest {
     List<NewJob> jobs = new ArrayList<>();
     Random random = new Random(42);
     for (int i = 0; i < 2_000; i++) {
-      jobs.add(NewJob.builder("shared " + i).sessionId(sessions.get(random.nextInt(10))).build());
+      jobs.add(
+          NewJob.builder("shared " + i)
+              .sessionId(sessions.get(random.nextInt(10)))
+              .concurrencyKey("shared " + i)
+              .build());
     }
     Collections.shuffle(jobs, random);
     queue.enqueueAll(jobs);

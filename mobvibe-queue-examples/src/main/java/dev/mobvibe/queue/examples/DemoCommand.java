@@ -127,8 +127,12 @@ final class DemoCommand implements Callable<Integer> {
     NORMAL,
     FLAKY,
     POISON,
-    DELAYED
+    DELAYED,
+    FOLLOW_UP
   }
+
+  /** The label of the job whose session gets a second prompt. */
+  private static final String FIRST_PROMPT = "P1";
 
   @Override
   public Integer call() throws Exception {
@@ -199,7 +203,18 @@ final class DemoCommand implements Callable<Integer> {
       }
       // One statement per job: each gets its own created_at, so "oldest first" is visible.
       List<Job> stored = new ArrayList<>();
-      for (NewJob newJob : newJobs) {
+      for (int i = 0; i < newJobs.size(); i++) {
+        NewJob newJob = newJobs.get(i);
+        if (plan.get(i).kind() == Kind.FOLLOW_UP) {
+          // The same session as the first Pro prompt: it runs only once that one has finished.
+          UUID session = stored.get(labelIndex(plan, FIRST_PROMPT)).sessionId();
+          newJob =
+              NewJob.builder(newJob.prompt())
+                  .tier(plan.get(i).tier())
+                  .sessionId(session)
+                  .idempotencyKey("demo-" + plan.get(i).label())
+                  .build();
+        }
         stored.add(queue.enqueue(newJob));
       }
       Map<UUID, String> emails = new HashMap<>();
@@ -214,8 +229,9 @@ final class DemoCommand implements Callable<Integer> {
       }
       QueueMonitor monitor = QueueMonitor.builder(queue).build();
       monitor.checkNow(); // the baseline for the throughput in the closing statistics
-      Narrator narrator = new Narrator(out, plan, stored, emails, queue);
-      printPlan(out, plan, base);
+      Duration fairness = Duration.ofMillis(Math.max(1000, workMs * 2));
+      Narrator narrator = new Narrator(out, plan, stored, emails, queue, fairness);
+      printPlan(out, plan, base, fairness);
 
       SimulatedCodingSession handler =
           new SimulatedCodingSession(
@@ -234,6 +250,7 @@ final class DemoCommand implements Callable<Integer> {
             JobProcessor.builder(queue, handler)
                 .handler(SendEmail.KIND, SendEmail.class, sender)
                 .workerId(name)
+                .fairness(fairness)
                 .concurrency(CONCURRENCY)
                 .pollInterval(Duration.ofMillis(200))
                 .leaseDuration(Duration.ofSeconds(30))
@@ -332,18 +349,42 @@ final class DemoCommand implements Callable<Integer> {
             new Planned(label, tier, PROMPTS.get(prompt++ % PROMPTS.size()), kind, delay, order++));
       }
     }
+    plan.add(
+        new Planned(
+            FIRST_PROMPT + "+",
+            PlanTier.PRO,
+            "Now add a delete button to each todo",
+            Kind.FOLLOW_UP,
+            Duration.ZERO,
+            order));
     return plan;
   }
 
-  private static void printPlan(PrintWriter out, List<Planned> plan, Duration base) {
+  private static int labelIndex(List<Planned> plan, String label) {
+    for (int i = 0; i < plan.size(); i++) {
+      if (plan.get(i).label().equals(label)) {
+        return i;
+      }
+    }
+    throw new IllegalStateException("no job " + label + " in the plan");
+  }
+
+  private static void printPlan(
+      PrintWriter out, List<Planned> plan, Duration base, Duration fairness) {
     out.println();
-    out.println("Enqueued " + plan.size() + " jobs, each in a new coding session, oldest first:");
+    out.println(
+        "Enqueued "
+            + plan.size()
+            + " jobs, oldest first, each in a new coding session but "
+            + FIRST_PROMPT
+            + "+:");
     for (Planned p : plan) {
       String note =
           switch (p.kind()) {
             case POISON -> "  <- fails every attempt: dead letter after 3";
             case FLAKY -> "  <- fails its first attempt, then succeeds";
             case DELAYED -> "  <- delayed " + p.delay().toSeconds() + " s";
+            case FOLLOW_UP -> "  <- a second prompt in " + FIRST_PROMPT + "'s session";
             default -> "";
           };
       out.println(
@@ -379,7 +420,9 @@ final class DemoCommand implements Callable<Integer> {
     out.println();
     out.println(
         "Claim order: highest priority first (Pro 10, Starter 5, Free 0), oldest first within a"
-            + " priority.");
+            + " priority; a lower tier due for more than "
+            + String.format(Locale.ROOT, "%.1f", fairness.toMillis() / 1000.0)
+            + " s (the fairness bound) goes first; a session's prompts run one at a time.");
     out.printf(
         Locale.ROOT,
         "A failed attempt returns to pending after a backoff (%.1f s, then %.1f s); after 3 failed"
@@ -403,6 +446,7 @@ final class DemoCommand implements Callable<Integer> {
     private final List<Job> startOrder = new ArrayList<>();
     private final Map<UUID, Instant> dueAt = new HashMap<>();
     private final Map<String, Integer> attemptsByWorker = new TreeMap<>();
+    private final Duration fairness;
     private long startNanos;
 
     Narrator(
@@ -410,8 +454,10 @@ final class DemoCommand implements Callable<Integer> {
         List<Planned> plan,
         List<Job> stored,
         Map<UUID, String> emails,
-        JobQueue queue) {
+        JobQueue queue,
+        Duration fairness) {
       this.out = out;
+      this.fairness = fairness;
       this.queue = queue;
       this.emails = Map.copyOf(emails);
       for (int i = 0; i < plan.size(); i++) {
@@ -550,6 +596,30 @@ final class DemoCommand implements Callable<Integer> {
             .append(" s delay is over")
             .toString();
       }
+      if (p != null && p.kind() == Kind.FOLLOW_UP) {
+        return why.append(": the second prompt of ")
+            .append(FIRST_PROMPT)
+            .append("'s session, which waited for ")
+            .append(FIRST_PROMPT)
+            .append(" to finish")
+            .toString();
+      }
+      Duration waited = Duration.between(dueAt.get(job.id()), now);
+      List<String> higher = new ArrayList<>();
+      for (PlanTier t : List.of(PlanTier.PRO, PlanTier.STARTER)) {
+        if (t.priority() > job.priority() && waiting.getOrDefault(t, 0) > 0) {
+          higher.add(waiting.get(t) + " " + tierName(t));
+        }
+      }
+      if (!higher.isEmpty() && waited.compareTo(fairness) >= 0) {
+        return why.append(
+                String.format(
+                    Locale.ROOT,
+                    ": due for %.1f s, past the fairness bound, so ahead of ",
+                    waited.toMillis() / 1000.0))
+            .append(String.join(" and ", higher))
+            .toString();
+      }
       why.append(job.tier() == PlanTier.PRO ? ": highest" : ": no higher priority due");
       List<String> lower = new ArrayList<>();
       for (PlanTier t : List.of(PlanTier.STARTER, PlanTier.FREE)) {
@@ -641,7 +711,11 @@ final class DemoCommand implements Callable<Integer> {
       out.println("Claim order of first attempts: " + String.join(" ", claimOrder()));
       out.println(
           "  Pro jobs ran first, then Starter, then Free, whatever the enqueue order; a delayed"
-              + " job waits for its time whatever its priority.");
+              + " job waits for its time whatever its priority; "
+              + FIRST_PROMPT
+              + "+ waited for "
+              + FIRST_PROMPT
+              + ", the prompt before it in its session.");
       dead.sort((a, b) -> byId.get(a.id()).order() - byId.get(b.id()).order());
       for (Job j : dead) {
         out.println(

@@ -23,7 +23,8 @@ import picocli.CommandLine.Parameters;
  * its kind, arguments and error history; {@code jobs replay ID} returns a dead-lettered job to
  * pending; {@code jobs cancel ID} cancels a pending or processing one; {@code jobs prune
  * --older-than AGE} deletes old completed and cancelled jobs. Exit code 1 when a job is missing or
- * not in a state the action applies to.
+ * not in a state the action applies to. {@code jobs pause KIND} and {@code jobs resume KIND} stop
+ * and restart the claiming of a kind across every worker.
  */
 @Command(
     name = "jobs",
@@ -31,7 +32,7 @@ import picocli.CommandLine.Parameters;
     description = {
       "Lists the most recent jobs of every kind, newest first.",
       "Subcommands: show ID (with its kind, arguments and error history), replay ID (a dead-lettered job back to"
-          + " pending), cancel ID, prune --older-than AGE."
+          + " pending), cancel ID, pause KIND, resume KIND, prune --older-than AGE."
     })
 final class JobsCommand implements Callable<Integer> {
 
@@ -177,6 +178,42 @@ final class JobsCommand implements Callable<Integer> {
     return act(database, id, "cancelled", "pending or processing", JobQueue::cancelJob);
   }
 
+  /** {@code jobs pause KIND}. */
+  @Command(
+      name = "pause",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Pauses a kind across every worker: its jobs wait, pending, until resumed; running ones"
+            + " finish. Enqueueing goes on."
+      })
+  int pause(
+      @Mixin Cli.DatabaseOptions database,
+      @Parameters(paramLabel = "KIND", description = "the kind, for example coding_session")
+          String kind) {
+    try (Cli.Opened opened = cli.openQueue(database)) {
+      boolean newly = opened.queue().pauseKind(kind);
+      cli.out().println(newly ? "paused " + kind : kind + " was paused already");
+    }
+    cli.out().flush();
+    return 0;
+  }
+
+  /** {@code jobs resume KIND}. */
+  @Command(
+      name = "resume",
+      mixinStandardHelpOptions = true,
+      description = "Resumes a paused kind: workers claim its jobs again at their next claim.")
+  int resume(
+      @Mixin Cli.DatabaseOptions database,
+      @Parameters(paramLabel = "KIND", description = "the kind") String kind) {
+    try (Cli.Opened opened = cli.openQueue(database)) {
+      boolean was = opened.queue().resumeKind(kind);
+      cli.out().println(was ? "resumed " + kind : kind + " was not paused");
+    }
+    cli.out().flush();
+    return 0;
+  }
+
   /** {@code jobs prune --older-than AGE}. */
   @Command(
       name = "prune",
@@ -237,6 +274,9 @@ final class JobsCommand implements Callable<Integer> {
     }
     if (job.idempotencyKey() != null) {
       out.println("key          " + job.idempotencyKey());
+    }
+    if (job.concurrencyKey() != null) {
+      out.println("runs after   earlier unfinished jobs of key " + job.concurrencyKey());
     }
     out.println("last error   " + (job.errorMessage() == null ? "-" : job.errorMessage()));
     out.println("errors       " + (job.errors().isEmpty() ? "none" : ""));

@@ -32,7 +32,7 @@ import picocli.CommandLine.Command;
       "Environment: DATABASE_URL, PGPASSWORD, SUPABASE_URL, SUPABASE_SERVICE_ROLE_KEY,"
           + " POLL_INTERVAL_MS, MONITOR_INTERVAL_MS, MAX_CONCURRENT_JOBS, SHUTDOWN_TIMEOUT_MS,"
           + " HEALTH_CHECK_PORT, HEALTH_BIND_ADDRESS, LOG_LEVEL, JOB_LEASE_MS, REAP_GRACE_MS,"
-          + " JOB_TIMEOUT_MS,"
+          + " JOB_TIMEOUT_MS, FAIRNESS_BOUND_MS, MAX_RUNNING_SESSIONS,"
           + " QUEUE_SCHEMA, WORKER_ID."
     })
 public final class Main implements Runnable {

@@ -1,6 +1,7 @@
 package dev.mobvibe.queue.examples;
 
 import dev.mobvibe.queue.DatabaseUrl;
+import dev.mobvibe.queue.JobProcessor;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -37,6 +38,8 @@ public final class Settings {
   static final String JOB_LEASE_MS = "JOB_LEASE_MS";
   static final String REAP_GRACE_MS = "REAP_GRACE_MS";
   static final String JOB_TIMEOUT_MS = "JOB_TIMEOUT_MS";
+  static final String FAIRNESS_BOUND_MS = "FAIRNESS_BOUND_MS";
+  static final String MAX_RUNNING_SESSIONS = "MAX_RUNNING_SESSIONS";
   static final String QUEUE_SCHEMA = "QUEUE_SCHEMA";
   static final String WORKER_ID = "WORKER_ID";
 
@@ -59,6 +62,8 @@ public final class Settings {
           Map.entry(JOB_LEASE_MS, "--job-lease-ms"),
           Map.entry(REAP_GRACE_MS, "--reap-grace-ms"),
           Map.entry(JOB_TIMEOUT_MS, "--job-timeout-ms"),
+          Map.entry(FAIRNESS_BOUND_MS, "--fairness-bound-ms"),
+          Map.entry(MAX_RUNNING_SESSIONS, "--max-running-sessions"),
           Map.entry(QUEUE_SCHEMA, "--schema"),
           Map.entry(WORKER_ID, "--worker-id"));
 
@@ -91,6 +96,8 @@ public final class Settings {
   private final Duration jobLease;
   private final Duration reapGrace;
   private final Duration jobTimeout;
+  private final Duration fairnessBound;
+  private final int maxRunningSessions;
   private final String schema;
   private final String workerId;
 
@@ -117,6 +124,11 @@ public final class Settings {
         Duration.ofMillis(r.integer(REAP_GRACE_MS, (int) jobLease.toMillis(), 0, 86_400_000));
     long timeout = r.integer(JOB_TIMEOUT_MS, 1_800_000, 0, 604_800_000);
     this.jobTimeout = timeout == 0 ? null : Duration.ofMillis(timeout);
+    long fairness =
+        r.integer(
+            FAIRNESS_BOUND_MS, JobProcessor.DEFAULT_FAIRNESS_BOUND.toMillis(), 0, 604_800_000);
+    this.fairnessBound = fairness == 0 ? null : Duration.ofMillis(fairness);
+    this.maxRunningSessions = (int) r.integer(MAX_RUNNING_SESSIONS, 0, 0, 1_000_000);
     this.schema = r.pattern(QUEUE_SCHEMA, "public", SCHEMA, "a lower-case SQL identifier");
     this.workerId =
         r.pattern(
@@ -327,6 +339,26 @@ public final class Settings {
    */
   public Optional<Duration> jobTimeout() {
     return Optional.ofNullable(jobTimeout);
+  }
+
+  /**
+   * How long a lower-tier job may wait before it goes ahead of higher tiers (FAIRNESS_BOUND_MS,
+   * default 5 min).
+   *
+   * @return the bound, or empty when FAIRNESS_BOUND_MS is 0 (strict priority order)
+   */
+  public Optional<Duration> fairnessBound() {
+    return Optional.ofNullable(fairnessBound);
+  }
+
+  /**
+   * The most coding sessions running at once across every worker (MAX_RUNNING_SESSIONS, default 0:
+   * no limit).
+   *
+   * @return the limit, 0 for none
+   */
+  public int maxRunningSessions() {
+    return maxRunningSessions;
   }
 
   /**

@@ -64,6 +64,7 @@ final class StatsCommand implements Callable<Integer> {
     }
     m.put("pendingByTier", tiers);
     m.put("kinds", kinds(s));
+    m.put("pausedKinds", report.pausedKinds());
     m.put("health", report.health().name());
     m.put("reasons", report.reasons());
     m.put("at", report.at().toString());

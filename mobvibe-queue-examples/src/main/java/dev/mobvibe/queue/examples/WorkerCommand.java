@@ -7,7 +7,9 @@ import dev.mobvibe.queue.JobListener;
 import dev.mobvibe.queue.JobProcessor;
 import dev.mobvibe.queue.JobProcessorBuilder;
 import dev.mobvibe.queue.JobQueue;
+import dev.mobvibe.queue.KindOptions;
 import dev.mobvibe.queue.MigrationReport;
+import dev.mobvibe.queue.NewJob;
 import dev.mobvibe.queue.QueueMonitor;
 import dev.mobvibe.queue.QueueReport;
 import dev.mobvibe.queue.QueueStats;
@@ -141,6 +143,22 @@ final class WorkerCommand implements Callable<Integer> {
   String jobTimeoutMs;
 
   @Option(
+      names = "--fairness-bound-ms",
+      paramLabel = "MS",
+      description =
+          "overrides FAIRNESS_BOUND_MS: a lower tier due this long goes first (default 300000;"
+              + " 0: strict priority)")
+  String fairnessBoundMs;
+
+  @Option(
+      names = "--max-running-sessions",
+      paramLabel = "N",
+      description =
+          "overrides MAX_RUNNING_SESSIONS: most coding sessions running at once on all workers"
+              + " together (default 0: no limit)")
+  String maxRunningSessions;
+
+  @Option(
       names = "--worker-id",
       paramLabel = "ID",
       description = "overrides WORKER_ID: the lease owner name (default host-pid-random)")
@@ -207,6 +225,8 @@ final class WorkerCommand implements Callable<Integer> {
     Cli.put(flags, Settings.JOB_LEASE_MS, jobLeaseMs);
     Cli.put(flags, Settings.REAP_GRACE_MS, reapGraceMs);
     Cli.put(flags, Settings.JOB_TIMEOUT_MS, jobTimeoutMs);
+    Cli.put(flags, Settings.FAIRNESS_BOUND_MS, fairnessBoundMs);
+    Cli.put(flags, Settings.MAX_RUNNING_SESSIONS, maxRunningSessions);
     Cli.put(flags, Settings.WORKER_ID, workerId);
     return flags;
   }
@@ -260,8 +280,13 @@ final class WorkerCommand implements Callable<Integer> {
       new UptimeMetrics().bindTo(registry);
       AtomicLong finished = new AtomicLong();
       try (QueueMetrics metrics = new QueueMetrics(registry)) {
+        KindOptions sessions =
+            settings.maxRunningSessions() == 0
+                ? KindOptions.DEFAULTS
+                : KindOptions.builder().maxRunning(settings.maxRunningSessions()).build();
         JobProcessorBuilder builder =
-            JobProcessor.builder(queue, handler)
+            JobProcessor.builder(queue)
+                .handler(NewJob.CODING_SESSION_KIND, handler, sessions)
                 .handler(SendEmail.KIND, SendEmail.class, emails)
                 .concurrency(settings.maxConcurrentJobs())
                 .pollInterval(settings.pollInterval())
@@ -272,6 +297,7 @@ final class WorkerCommand implements Callable<Integer> {
                 .listener(metrics)
                 .listener(new FinishCounter(finished));
         settings.jobTimeout().ifPresentOrElse(builder::jobTimeout, builder::noJobTimeout);
+        settings.fairnessBound().ifPresentOrElse(builder::fairness, builder::strictPriority);
         settings.workerId().ifPresent(builder::workerId);
         JobProcessor p = builder.build();
         processor = p;
@@ -395,6 +421,7 @@ final class WorkerCommand implements Callable<Integer> {
           body.put("queue", q);
         });
     body.put("kinds", report.map(r -> StatsCommand.kinds(r.stats())).orElse(Map.of()));
+    body.put("pausedKinds", report.map(QueueReport::pausedKinds).orElse(List.of()));
     return new HealthServer.Health(running && dbProblem.isEmpty(), body);
   }
 

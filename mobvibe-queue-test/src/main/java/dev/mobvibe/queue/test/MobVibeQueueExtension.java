@@ -54,9 +54,10 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * </ul>
  *
  * <p>Before each test the queue's tables are emptied ({@code coding_jobs}, {@code session_events},
- * {@code coding_sessions}, and the paused kinds of {@code coding_job_kinds}), so each test starts from an empty queue. {@code @Nested} classes share
- * the queue of their enclosing class. Registered on an instance field rather than a static one, the
- * extension creates and removes its database around every test.
+ * {@code coding_sessions}, and the paused kinds of {@code coding_job_kinds}), so each test starts
+ * from an empty queue. {@code @Nested} classes share the queue of their enclosing class. Registered
+ * on an instance field rather than a static one, the extension creates and removes its database
+ * around every test.
  *
  * <p>Configuration methods return a new extension; an extension is meant for one test class.
  */

@@ -78,6 +78,14 @@ public final class BenchCommand implements Callable<Integer> {
               + ": typed arguments, no sessions, no session bookkeeping (rows B1k, B3k)")
   boolean kind;
 
+  @Option(
+      names = "--shared-keys",
+      paramLabel = "N",
+      description =
+          "B1 prompts share N concurrency keys, round robin (default 0: each prompt has its own"
+              + " session, so its own key)")
+  int sharedKeys;
+
   @Option(names = "--no-pickup", description = "skip B2")
   boolean noPickup;
 
@@ -135,6 +143,7 @@ public final class BenchCommand implements Callable<Integer> {
               noSessions ? SessionTracking.OFF : sessionTracking,
               prefetch,
               kind,
+              sharedKeys,
               noPickup ? null : notifierFactory);
     } catch (IllegalArgumentException e) {
       throw new Settings.Invalid(e.getMessage()); // exit code 2, as for every bad argument

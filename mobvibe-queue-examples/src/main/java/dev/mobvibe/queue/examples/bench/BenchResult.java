@@ -21,6 +21,8 @@ import java.util.Map;
  * @param sessionTracking what the B1 worker wrote to sessions
  * @param prefetch the B1 worker's fixed prefetch, or -1 for auto
  * @param jobs N of B1
+ * @param sharedKeys 0 when each B1 prompt has its own concurrency key (its session), else the
+ *     number of keys the prompts share
  */
 public record BenchResult(
     Map<String, Object> machine,
@@ -31,7 +33,8 @@ public record BenchResult(
     Idle idle,
     SessionTracking sessionTracking,
     int prefetch,
-    int jobs) {
+    int jobs,
+    int sharedKeys) {
 
   /**
    * B1 and B3 at one concurrency, for one kind of job.
@@ -114,6 +117,7 @@ public record BenchResult(
                 + sessionTracking.name().toLowerCase(Locale.ROOT)
                 + ", prefetch "
                 + (prefetch < 0 ? "auto" : prefetch)
+                + (sharedKeys > 0 ? ", " + sharedKeys + " shared keys" : "")
                 + ")",
             "result"));
     b.append("-".repeat(49)).append('\n');
@@ -233,7 +237,8 @@ public record BenchResult(
           idle,
           options.sessionTracking(),
           options.prefetch(),
-          options.jobs());
+          options.jobs(),
+          options.sharedKeys());
     }
   }
 }

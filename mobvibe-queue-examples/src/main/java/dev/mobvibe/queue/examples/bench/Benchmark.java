@@ -119,6 +119,8 @@ public final class Benchmark {
    * @param prefetch the B1 worker's fixed prefetch, or -1 for the processor's default (auto)
    * @param kindDrain also drain jobs of kind {@value Benchmark#BENCH_KIND} at each concurrency
    *     (default false)
+   * @param sharedKeys 0 (the default): each B1 prompt has its own session, so its own concurrency
+   *     key; N: the B1 prompts share N concurrency keys, round robin
    * @param notifierFactory the B2 notifier; null skips B2
    */
   public record Options(
@@ -134,6 +136,7 @@ public final class Benchmark {
       SessionTracking sessionTracking,
       int prefetch,
       boolean kindDrain,
+      int sharedKeys,
       NotifierFactory notifierFactory) {
 
     /** B1 jobs per run. */
@@ -166,6 +169,9 @@ public final class Benchmark {
         throw new IllegalArgumentException(
             "concurrencies must be 1 to 1000 each, at least one, was " + concurrencies);
       }
+      if (sharedKeys < 0) {
+        throw new IllegalArgumentException("shared keys must be 0 or more, was " + sharedKeys);
+      }
       if (prefetch < -1 || prefetch > JobProcessor.MAX_PREFETCH) {
         throw new IllegalArgumentException(
             "prefetch must be -1 (auto) or between 0 and 1000, was " + prefetch);
@@ -193,6 +199,7 @@ public final class Benchmark {
           JobProcessor.DEFAULT_SESSION_TRACKING,
           -1,
           false,
+          0,
           null);
     }
 
@@ -308,8 +315,14 @@ public final class Benchmark {
     truncate(queue.dataSource());
     boolean sessions = kind.equals(NewJob.CODING_SESSION_KIND);
     if (sessions) {
-      // One session per job, as the seed's start-coding-session creates them.
-      enqueueInBatches(queue, jobs, i -> NewJob.of("bench " + i));
+      // One session per job, as the seed's start-coding-session creates them: one key per job.
+      int keys = options.sharedKeys();
+      enqueueInBatches(
+          queue,
+          jobs,
+          keys == 0
+              ? i -> NewJob.of("bench " + i)
+              : i -> NewJob.builder("bench " + i).concurrencyKey("key-" + i % keys).build());
     } else {
       enqueueInBatches(queue, jobs, i -> NewJob.of(new Noop(i)));
     }
