@@ -450,7 +450,9 @@ public final class Benchmark {
           Connection insert = connect();
           PreparedStatement ps =
               insert.prepareStatement(
-                  "INSERT INTO coding_jobs (session_id, prompt) VALUES (?, ?)")) {
+                  // A key of each job's own: the jobs share one session, whose prompts would
+                  // otherwise run one after another, and B2 measures pickup, not sessions.
+                  "INSERT INTO coding_jobs (session_id, prompt, concurrency_key) VALUES (?, ?, ?)")) {
         processor.start();
         UUID session = queue.enqueue(NewJob.of("bench pickup session")).sessionId();
         awaitNotifierListening(notifier);
@@ -464,6 +466,7 @@ public final class Benchmark {
           String prompt = "pickup-" + i;
           ps.setObject(1, session);
           ps.setString(2, prompt);
+          ps.setString(3, prompt);
           insertedAt.put(prompt, System.nanoTime());
           ps.executeUpdate();
           next += intervalNanos;
