@@ -149,7 +149,8 @@ class LiveSeedUpgradeTest {
                         + ".coding_jobs (priority)"))
         .hasMessageContaining("could not create unique index");
     assertThat(indexValid(s, "coding_jobs_processing_lease_idx")).isFalse();
-    long indexOid = db.queryLong("SELECT '" + s + ".coding_jobs_processing_lease_idx'::regclass::oid");
+    long indexOid =
+        db.queryLong("SELECT '" + s + ".coding_jobs_processing_lease_idx'::regclass::oid");
 
     queue(s).migrate();
     queue(fresh).migrate();
@@ -158,7 +159,9 @@ class LiveSeedUpgradeTest {
     assertThat(db.queryLong("SELECT '" + s + ".coding_jobs_processing_lease_idx'::regclass::oid"))
         .isNotEqualTo(indexOid);
     assertThat(indexDefinition(s, "coding_jobs_processing_lease_idx").replace(s + ".", "{s}."))
-        .isEqualTo(indexDefinition(fresh, "coding_jobs_processing_lease_idx").replace(fresh + ".", "{s}."));
+        .isEqualTo(
+            indexDefinition(fresh, "coding_jobs_processing_lease_idx")
+                .replace(fresh + ".", "{s}."));
   }
 
   @Test

@@ -1101,6 +1101,23 @@ public final class JobStore {
         });
   }
 
+  /**
+   * Deletes failed jobs (dead letters) that failed longer ago than {@code age}.
+   *
+   * @param age how long dead letters are kept
+   * @param limit how many rows at most in this call
+   * @return how many were deleted
+   */
+  public int pruneFailed(Duration age, int limit) {
+    return jdbc.update(
+        "prune dead letters",
+        sql.jobsPruneFailed,
+        ps -> {
+          ps.setDouble(1, seconds(age));
+          ps.setInt(2, limit);
+        });
+  }
+
   static double seconds(Duration d) {
     return d.toNanos() / 1e9;
   }

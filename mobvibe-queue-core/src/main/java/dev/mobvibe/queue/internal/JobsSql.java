@@ -523,6 +523,13 @@ public final class JobsSql {
    */
   final String jobsPruneFinished;
 
+  /**
+   * Deletes failed jobs (dead letters) older than a cutoff, in bounded batches, skipping rows
+   * another transaction holds (one being replayed). Parameters: seconds of age (float8), limit.
+   * Result: deleted count.
+   */
+  final String jobsPruneFailed;
+
   /** The fragments and {@code s}, the schema, by the name their placeholders use. */
   private final Map<String, String> named;
 
@@ -898,6 +905,17 @@ public final class JobsSql {
               SELECT id FROM {s}.coding_jobs
                WHERE status IN ('completed', 'cancelled')
                  AND completed_at < now() - make_interval(secs => ?)
+               LIMIT ?
+               FOR UPDATE SKIP LOCKED
+            )
+            DELETE FROM {s}.coding_jobs j USING old WHERE j.id = old.id
+            """);
+    jobsPruneFailed =
+        sql(
+            """
+            WITH old AS (
+              SELECT id FROM {s}.coding_jobs
+               WHERE status = 'failed' AND completed_at < now() - make_interval(secs => ?)
                LIMIT ?
                FOR UPDATE SKIP LOCKED
             )
