@@ -166,4 +166,40 @@ class RecurringJobsTest {
         .hasMessageContaining("PT0S");
     assertThat(queue.schedules()).noneMatch(s -> s.name().equals("nightly"));
   }
+
+  private static boolean threadNamed(String name) {
+    return Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals(name));
+  }
+
+  @Test
+  void theSchedulerAndRetentionThreadsRunOnlyWhenNeededAndStopFirst() {
+    JobQueue queue = db.migratedQueue();
+    JobProcessor both =
+        JobProcessor.builder(queue)
+            .workerId("both")
+            .handler("digest", (job, ctx) -> {})
+            .schedule("hourly", Schedule.every(Duration.ofHours(1)), DIGEST)
+            .build();
+    JobProcessor neither =
+        JobProcessor.builder(queue)
+            .workerId("neither")
+            .handler("digest", (job, ctx) -> {})
+            .noRetention()
+            .build();
+    both.start();
+    neither.start();
+    try {
+      assertThat(threadNamed("mobvibe-scheduler-both")).isTrue();
+      assertThat(threadNamed("mobvibe-retention-both")).isTrue();
+      assertThat(threadNamed("mobvibe-scheduler-neither")).isFalse();
+      assertThat(threadNamed("mobvibe-retention-neither")).isFalse();
+    } finally {
+      both.stop();
+      neither.stop();
+    }
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> !threadNamed("mobvibe-scheduler-both") && !threadNamed("mobvibe-retention-both"));
+  }
 }
