@@ -422,15 +422,22 @@ public final class JobQueue implements AutoCloseable {
   }
 
   /**
-   * Reads the queue statistics in one statement: the seed's counts and oldest pending age, plus
-   * cancelled, delayed and expired-lease counts, pending jobs per plan tier and the counts per job
-   * kind ({@link QueueStats#byKind()}).
+   * Reads the queue statistics: the seed's counts and oldest pending age, plus cancelled, delayed
+   * and expired-lease counts, pending jobs per plan tier and the counts per job kind ({@link
+   * QueueStats#byKind()}). On a table of at most {@link QueueStats#EXACT_UP_TO_ROWS} rows (by the
+   * planner's statistics) every figure is counted in one statement. On a larger table the whole
+   * table is not read: pending and processing figures are counted through their partial indexes, a
+   * finished status with at most {@link QueueStats#EXACT_FINISHED_UP_TO} jobs is counted through
+   * the finished index, and a larger one is estimated from a block sample scaled by the planner's
+   * row count; {@link QueueStats#estimatedStatuses()} names the estimated ones.
    *
    * @return the statistics
    */
   public QueueStats getQueueStats() {
     checkOpen();
-    return store.stats();
+    return store
+        .statsAtSize(QueueStats.EXACT_UP_TO_ROWS, QueueStats.EXACT_FINISHED_UP_TO)
+        .orElseGet(store::stats);
   }
 
   /**
