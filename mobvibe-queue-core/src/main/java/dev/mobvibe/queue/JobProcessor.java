@@ -2,6 +2,7 @@ package dev.mobvibe.queue;
 
 import dev.mobvibe.queue.internal.engine.Engine;
 import dev.mobvibe.queue.internal.engine.EngineSettings;
+import dev.mobvibe.queue.internal.engine.Housekeeping;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -89,6 +90,18 @@ public final class JobProcessor implements AutoCloseable {
   /** Auto prefetch buffers at most what the handlers finish in this many milliseconds. */
   public static final long AUTO_PREFETCH_WAIT_MILLIS = 20;
 
+  /**
+   * How long completed and cancelled jobs are kept before the processor deletes them, unless set: 7
+   * days. See {@link JobProcessorBuilder#retention}.
+   */
+  public static final Duration DEFAULT_RETENTION_FINISHED = Duration.ofDays(7);
+
+  /**
+   * How long dead letters (failed jobs) are kept before the processor deletes them, unless set: 30
+   * days. See {@link JobProcessorBuilder#retention}.
+   */
+  public static final Duration DEFAULT_RETENTION_DEAD_LETTERS = Duration.ofDays(30);
+
   /** The lifecycle states of a processor. */
   public enum State {
     /** Built, not started. */
@@ -105,14 +118,21 @@ public final class JobProcessor implements AutoCloseable {
   private final EngineSettings settings;
   private final JobNotifier notifier;
   private final Engine engine;
+  private final Housekeeping housekeeping;
   private final Object lifecycle = new Object();
   private volatile State state = State.NEW;
 
-  JobProcessor(JobQueue queue, EngineSettings settings, Engine engine, JobNotifier notifier) {
+  JobProcessor(
+      JobQueue queue,
+      EngineSettings settings,
+      Engine engine,
+      JobNotifier notifier,
+      Housekeeping housekeeping) {
     this.queue = queue;
     this.settings = settings;
     this.engine = engine;
     this.notifier = notifier;
+    this.housekeeping = housekeeping;
   }
 
   /**
@@ -157,6 +177,7 @@ public final class JobProcessor implements AutoCloseable {
                 + "; a processor starts once: build a new one");
       }
       engine.start(notifier);
+      housekeeping.start();
       state = State.RUNNING;
       log.info(
           "worker {} started: concurrency {}, poll every {} ms, lease {} ms, notifier {}",
@@ -186,6 +207,7 @@ public final class JobProcessor implements AutoCloseable {
       }
       state = State.STOPPING;
     }
+    housekeeping.stop();
     engine.stop();
     state = State.STOPPED;
     log.info("worker {} stopped", workerId());

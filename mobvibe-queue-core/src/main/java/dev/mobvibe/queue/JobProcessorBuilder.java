@@ -2,17 +2,24 @@ package dev.mobvibe.queue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mobvibe.queue.internal.Interceptors;
+import dev.mobvibe.queue.internal.ScheduleStore;
 import dev.mobvibe.queue.internal.engine.Engine;
 import dev.mobvibe.queue.internal.engine.EngineSettings;
 import dev.mobvibe.queue.internal.engine.HandlerThreads;
+import dev.mobvibe.queue.internal.engine.Housekeeping;
 import dev.mobvibe.queue.internal.engine.KindRoute;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ThreadFactory;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
 
 /**
  * Builds a {@link JobProcessor}: start with {@link JobProcessor#builder(JobQueue)} and register a
@@ -54,8 +61,17 @@ public final class JobProcessorBuilder {
   private SessionTracking sessionTracking = JobProcessor.DEFAULT_SESSION_TRACKING;
   private int prefetch;
   private boolean autoPrefetch = true;
+  private final List<ScheduleRegistration> schedules = new ArrayList<>();
+  private boolean retention = true;
+  private Duration retentionFinished = JobProcessor.DEFAULT_RETENTION_FINISHED;
+  private Duration retentionDeadLetters = JobProcessor.DEFAULT_RETENTION_DEAD_LETTERS;
+  private Clock clock = Clock.systemUTC();
 
   private record Registration(String kind, JobHandler handler, KindOptions options) {}
+
+  private record ScheduleRegistration(String name, Schedule schedule, Supplier<NewJob> job) {}
+
+  private static final Pattern SCHEDULE_NAME = Pattern.compile("[A-Za-z0-9_.:-]{1,100}");
 
   JobProcessorBuilder(JobQueue queue) {
     this.queue = queue;
@@ -493,7 +509,7 @@ public final class JobProcessorBuilder {
             List.copyOf(routes.keySet()),
             fairness);
     Engine engine = new Engine(settings, queue.store(), queue.objectMapper(), routes, listeners);
-    return new JobProcessor(queue, settings, engine, notifier);
+    return new JobProcessor(queue, settings, engine, notifier, housekeeping(id));
   }
 
   /**
@@ -516,5 +532,137 @@ public final class JobProcessorBuilder {
       }
     }
     return routes;
+  }
+
+  /**
+   * Registers a recurring job: at each tick of {@code schedule} one job made by {@code job} is
+   * enqueued, however many workers run with the same schedule. Every worker that registers a
+   * schedule takes part in ticking it; there is no leader. A tick is taken in one transaction that
+   * records it in the schedules table and enqueues the job on the same connection, so a job exists
+   * exactly for each tick recorded. The job carries two metadata entries ({@link Job#metadata()}):
+   * {@code schedule}, the schedule's name, and {@code schedule_tick}, its tick as an ISO-8601
+   * instant ({@code 2026-03-01T02:00:00Z}).
+   *
+   * <p>Catch-up after downtime (no worker ran with the schedule at a tick): only the most recent
+   * missed tick is enqueued, when a worker next runs, not every missed one. A schedule registered
+   * for the first time starts at its registration: earlier ticks are not enqueued. A tick at or
+   * before the newest recorded one is never enqueued again. Ticks follow the workers' clocks.
+   *
+   * <p>At start the processor inserts the schedule's row in {@code coding_job_schedules}, or
+   * updates its kind, expression, zone and next tick when the name exists (the last worker to start
+   * wins: keep one definition per name across a deployment). The job factory is called once in
+   * {@link #build()} to learn the kind and check it returns a job, then once per tick taken, on the
+   * processor's scheduler thread ({@code mobvibe-scheduler-<worker>}). The processor enqueues the
+   * job whatever its kind: a worker may schedule jobs that other workers run. Default: no
+   * schedules, and then no scheduler thread.
+   *
+   * @param name the schedule's unique name: 1 to 100 letters, digits, '_', '.', ':' or '-'
+   * @param schedule when it ticks: {@link Schedule#cron(String, java.time.ZoneId)} or {@link
+   *     Schedule#every(Duration)}
+   * @param job makes the job of each tick; called on the scheduler thread
+   * @return this builder
+   */
+  public JobProcessorBuilder schedule(String name, Schedule schedule, Supplier<NewJob> job) {
+    schedules.add(new ScheduleRegistration(name, schedule, job));
+    return this;
+  }
+
+  /**
+   * Sets how long finished jobs are kept: the processor deletes completed and cancelled jobs that
+   * finished longer ago than {@code finished}, and dead letters (failed jobs) that failed longer
+   * ago than {@code deadLetters}. It runs on a thread of its own ({@code
+   * mobvibe-retention-<worker>}) about once a minute (plus jitter), in statements of at most 1,000
+   * rows that lock only finished rows and skip those another transaction holds, so claims never
+   * wait for it. Coding sessions and session events are never deleted: they belong to the
+   * application. Default on, with {@link JobProcessor#DEFAULT_RETENTION_FINISHED} (7 days) and
+   * {@link JobProcessor#DEFAULT_RETENTION_DEAD_LETTERS} (30 days); {@link #noRetention()} turns it
+   * off.
+   *
+   * @param finished how long completed and cancelled jobs are kept; positive, or {@code null} to
+   *     keep them for ever
+   * @param deadLetters how long failed jobs are kept; positive, or {@code null} to keep them for
+   *     ever
+   * @return this builder
+   */
+  public JobProcessorBuilder retention(Duration finished, Duration deadLetters) {
+    this.retention = true;
+    this.retentionFinished = finished;
+    this.retentionDeadLetters = deadLetters;
+    return this;
+  }
+
+  /**
+   * Turns retention off: this processor deletes no job. For applications that prune themselves
+   * (with {@link JobQueue#pruneFinishedJobs} and {@link JobQueue#pruneDeadLetters}), or that keep
+   * every job.
+   *
+   * @return this builder
+   */
+  public JobProcessorBuilder noRetention() {
+    this.retention = false;
+    return this;
+  }
+
+  /** Sets the wall clock of the scheduler; tests only. */
+  JobProcessorBuilder clock(Clock clock) {
+    this.clock = Objects.requireNonNull(clock, "clock must not be null");
+    return this;
+  }
+
+  /** The scheduler and pruner of the settings, checked; either may be absent. */
+  private Housekeeping housekeeping(String workerId) {
+    List<Housekeeping.Recurring> entries = new ArrayList<>();
+    Set<String> names = new HashSet<>();
+    for (ScheduleRegistration r : schedules) {
+      if (r.name() == null || !SCHEDULE_NAME.matcher(r.name()).matches()) {
+        throw new IllegalArgumentException(
+            "schedule name must be 1 to 100 characters of letters, digits, '_', '.', ':' or"
+                + " '-', was "
+                + (r.name() == null ? "null" : "'" + r.name() + "'"));
+      }
+      if (!names.add(r.name())) {
+        throw new IllegalArgumentException("schedule " + r.name() + " is registered twice");
+      }
+      Objects.requireNonNull(
+          r.schedule(), "schedule of schedule " + r.name() + " must not be null");
+      Objects.requireNonNull(r.job(), "job factory of schedule " + r.name() + " must not be null");
+      if (r.schedule().problem() != null) {
+        throw new IllegalArgumentException("schedule " + r.name() + ": " + r.schedule().problem());
+      }
+      if (r.schedule().next(clock.instant()).isEmpty()) {
+        throw new IllegalArgumentException(
+            "schedule "
+                + r.name()
+                + ": cron expression '"
+                + r.schedule().expression()
+                + "' never fires");
+      }
+      NewJob sample = r.job().get();
+      if (sample == null) {
+        throw new IllegalArgumentException(
+            "job factory of schedule " + r.name() + " returned null");
+      }
+      entries.add(new Housekeeping.Recurring(r.name(), r.schedule(), r.job(), sample.kind()));
+    }
+    if (retention) {
+      checkRetention("retention finished", retentionFinished);
+      checkRetention("retention deadLetters", retentionDeadLetters);
+    }
+    return new Housekeeping(
+        workerId,
+        entries,
+        new ScheduleStore(queue.store().jdbc(), queue.schema()),
+        (c, job) -> queue.enqueue(c, job).id(),
+        clock,
+        queue.store(),
+        retention ? retentionFinished : null,
+        retention ? retentionDeadLetters : null);
+  }
+
+  private static void checkRetention(String name, Duration age) {
+    if (age != null && (age.isZero() || age.isNegative())) {
+      throw new IllegalArgumentException(
+          name + " must be positive, or null to keep for ever, was " + age);
+    }
   }
 }

@@ -9,6 +9,7 @@ import dev.mobvibe.queue.internal.Jdbc;
 import dev.mobvibe.queue.internal.JobStore;
 import dev.mobvibe.queue.internal.JsonMappers;
 import dev.mobvibe.queue.internal.QueueSchema;
+import dev.mobvibe.queue.internal.ScheduleStore;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.sql.Connection;
@@ -466,15 +467,22 @@ public final class JobQueue implements AutoCloseable {
   }
 
   /**
-   * Reads the queue statistics in one statement: the seed's counts and oldest pending age, plus
-   * cancelled, delayed and expired-lease counts, pending jobs per plan tier and the counts per job
-   * kind ({@link QueueStats#byKind()}).
+   * Reads the queue statistics: the seed's counts and oldest pending age, plus cancelled, delayed
+   * and expired-lease counts, pending jobs per plan tier and the counts per job kind ({@link
+   * QueueStats#byKind()}). On a table of at most {@link QueueStats#EXACT_UP_TO_ROWS} rows (by the
+   * planner's statistics) every figure is counted in one statement. On a larger table the whole
+   * table is not read: pending and processing figures are counted through their partial indexes, a
+   * finished status with at most {@link QueueStats#EXACT_FINISHED_UP_TO} jobs is counted through
+   * the finished index, and a larger one is estimated from a block sample scaled by the planner's
+   * row count; {@link QueueStats#estimatedStatuses()} names the estimated ones.
    *
    * @return the statistics
    */
   public QueueStats getQueueStats() {
     checkOpen();
-    return store.stats();
+    return store
+        .statsAtSize(QueueStats.EXACT_UP_TO_ROWS, QueueStats.EXACT_FINISHED_UP_TO)
+        .orElseGet(store::stats);
   }
 
   /**
@@ -498,6 +506,44 @@ public final class JobQueue implements AutoCloseable {
       total += deleted;
     } while (deleted == 10_000);
     return total;
+  }
+
+  /**
+   * Deletes dead letters (failed jobs) that failed more than {@code olderThan} ago, in batches of
+   * at most 1,000 rows per statement that skip rows another transaction holds (a replay in
+   * progress). Their sessions and session events are kept. A processor does this by itself (see
+   * {@link JobProcessorBuilder#retention}); this is the one-off form.
+   *
+   * @param olderThan the age past which dead letters are deleted; not negative
+   * @return how many jobs were deleted
+   * @throws IllegalArgumentException if {@code olderThan} is negative
+   */
+  public long pruneDeadLetters(Duration olderThan) {
+    Objects.requireNonNull(olderThan, "olderThan must not be null");
+    if (olderThan.isNegative()) {
+      throw new IllegalArgumentException("olderThan must not be negative, was " + olderThan);
+    }
+    checkOpen();
+    long total = 0;
+    int deleted;
+    do {
+      deleted = store.pruneFailed(olderThan, 1_000);
+      total += deleted;
+    } while (deleted == 1_000);
+    return total;
+  }
+
+  /**
+   * Lists the recurring jobs the workers registered ({@link JobProcessorBuilder#schedule}), by
+   * name, with the newest tick enqueued, its job and the next tick. A schedule no worker registers
+   * any more stays listed until its row is deleted.
+   *
+   * @return the schedules, possibly none
+   * @throws QueueException if the database refuses (before migration 4, the table is missing)
+   */
+  public List<RegisteredSchedule> schedules() {
+    checkOpen();
+    return new ScheduleStore(store.jdbc(), schema).list();
   }
 
   /**

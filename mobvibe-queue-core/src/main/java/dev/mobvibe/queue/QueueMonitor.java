@@ -154,6 +154,10 @@ public final class QueueMonitor implements AutoCloseable {
     if (previous == null) {
       completedDelta = stats.completedCount();
       failedDelta = stats.failedCount();
+    } else if (stats.estimated() || previous.stats().estimated()) {
+      // Two estimates differ by their sampling error, not by what finished: no rate from them.
+      completedDelta = 0;
+      failedDelta = 0;
     } else {
       // Pruning can lower the counts; a negative delta means "unknown", read as zero.
       completedDelta = Math.max(0, stats.completedCount() - previous.stats().completedCount());

@@ -63,8 +63,12 @@ public record QueueReport(
     b.append("📊 Queue Statistics:\n");
     b.append("  Pending: ").append(stats.pendingCount()).append('\n');
     b.append("  Processing: ").append(stats.processingCount()).append('\n');
-    b.append("  Completed: ").append(stats.completedCount()).append('\n');
-    b.append("  Failed: ").append(stats.failedCount()).append('\n');
+    b.append("  Completed: ")
+        .append(stats.countText(JobStatus.COMPLETED, stats.completedCount()))
+        .append('\n');
+    b.append("  Failed: ")
+        .append(stats.countText(JobStatus.FAILED, stats.failedCount()))
+        .append('\n');
     b.append("  Oldest pending: ").append(stats.oldestPendingAgeText()).append('\n');
     b.append(
         String.format(
@@ -92,11 +96,14 @@ public record QueueReport(
                       .append(" pending, ")
                       .append(k.processing())
                       .append(" processing, ")
-                      .append(k.failed())
+                      .append(stats.countText(JobStatus.FAILED, k.failed()))
                       .append(" failed\n"));
     }
     if (!pausedKinds.isEmpty()) {
       b.append("  Paused kinds: ").append(String.join(", ", pausedKinds)).append('\n');
+    }
+    if (stats.estimated()) {
+      b.append("  (~ estimated: the table is large; throughput is not derived from estimates)\n");
     }
     b.append("  Health: ").append(health);
     if (!reasons.isEmpty()) {

@@ -2,9 +2,11 @@ package dev.mobvibe.queue;
 
 import java.time.Duration;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -22,6 +24,11 @@ import java.util.TreeMap;
  * @param pendingByTier pending jobs per plan tier (every tier present, zero when none)
  * @param byKind counts per job kind, in kind order: every kind that has at least one job in the
  *     table, so a kind's counts add up to the totals above; empty when not known
+ * @param estimatedStatuses the statuses whose counts (totals and per kind) are estimates, not
+ *     counts: empty when every figure was counted. On a table of more than {@link
+ *     #EXACT_UP_TO_ROWS} rows (by the planner's statistics) the queue estimates the counts of
+ *     finished statuses that have more than {@link #EXACT_FINISHED_UP_TO} rows instead of counting
+ *     the whole table; pending and processing figures are always counted.
  */
 public record QueueStats(
     long pendingCount,
@@ -33,7 +40,20 @@ public record QueueStats(
     long expiredLeaseCount,
     Duration oldestPendingAge,
     Map<PlanTier, Long> pendingByTier,
-    Map<String, KindStats> byKind) {
+    Map<String, KindStats> byKind,
+    Set<JobStatus> estimatedStatuses) {
+
+  /**
+   * The table size, in rows by the planner's statistics, up to which every figure is counted:
+   * 100,000. Beyond it the finished statuses are estimated when they are large.
+   */
+  public static final long EXACT_UP_TO_ROWS = 100_000;
+
+  /**
+   * On a large table, a finished status with at most this many jobs is still counted exactly (a
+   * short walk of its index): 1,000. Dead letters are usually few, so they stay exact.
+   */
+  public static final int EXACT_FINISHED_UP_TO = 1_000;
 
   /**
    * Counts of one job kind per state.
@@ -57,6 +77,49 @@ public record QueueStats(
     pendingByTier = Map.copyOf(pendingByTier);
     Objects.requireNonNull(byKind, "byKind");
     byKind = Collections.unmodifiableMap(new TreeMap<>(byKind));
+    estimatedStatuses =
+        estimatedStatuses.isEmpty()
+            ? Set.of()
+            : Collections.unmodifiableSet(EnumSet.copyOf(estimatedStatuses));
+  }
+
+  /**
+   * Statistics whose every figure was counted ({@link #estimatedStatuses()} empty).
+   *
+   * @param pendingCount jobs waiting, including delayed ones
+   * @param processingCount jobs being processed
+   * @param completedCount jobs completed
+   * @param failedCount jobs in the dead-letter state
+   * @param cancelledCount jobs cancelled
+   * @param delayedCount pending jobs whose run time is still in the future
+   * @param expiredLeaseCount processing jobs whose lease has lapsed
+   * @param oldestPendingAge age of the oldest pending job
+   * @param pendingByTier pending jobs per plan tier
+   * @param byKind counts per job kind
+   */
+  public QueueStats(
+      long pendingCount,
+      long processingCount,
+      long completedCount,
+      long failedCount,
+      long cancelledCount,
+      long delayedCount,
+      long expiredLeaseCount,
+      Duration oldestPendingAge,
+      Map<PlanTier, Long> pendingByTier,
+      Map<String, KindStats> byKind) {
+    this(
+        pendingCount,
+        processingCount,
+        completedCount,
+        failedCount,
+        cancelledCount,
+        delayedCount,
+        expiredLeaseCount,
+        oldestPendingAge,
+        pendingByTier,
+        byKind,
+        Set.of());
   }
 
   /**
@@ -92,7 +155,8 @@ public record QueueStats(
         expiredLeaseCount,
         oldestPendingAge,
         pendingByTier,
-        Map.of());
+        Map.of(),
+        Set.of());
   }
 
   /**
@@ -116,5 +180,26 @@ public record QueueStats(
   public boolean hasOtherKinds() {
     return byKind.size() > 1
         || (byKind.size() == 1 && !byKind.containsKey(NewJob.CODING_SESSION_KIND));
+  }
+
+  /**
+   * Tells whether any figure is an estimate.
+   *
+   * @return true when {@link #estimatedStatuses()} is not empty
+   */
+  public boolean estimated() {
+    return !estimatedStatuses.isEmpty();
+  }
+
+  /**
+   * Formats the count of a status for people: the number, with a {@code ~} before it when it is an
+   * estimate ({@code ~912000}).
+   *
+   * @param status the status
+   * @param count its count (total or of one kind)
+   * @return the text
+   */
+  public String countText(JobStatus status, long count) {
+    return (estimatedStatuses.contains(status) ? "~" : "") + count;
   }
 }

@@ -6,6 +6,7 @@ import com.tngtech.archunit.core.domain.JavaClasses;
 import dev.mobvibe.queue.internal.engine.Engine;
 import dev.mobvibe.queue.internal.engine.EngineSettings;
 import dev.mobvibe.queue.internal.engine.HandlerThreads;
+import dev.mobvibe.queue.internal.engine.Housekeeping;
 import dev.mobvibe.queue.internal.engine.KindRoute;
 import dev.mobvibe.queue.testing.ArchitectureRules;
 import org.junit.jupiter.api.Test;
@@ -40,11 +41,16 @@ class CorePackagesTest {
         .areTopLevelClasses()
         .and()
         .doNotBelongToAnyOf(
-            Engine.class, EngineSettings.class, HandlerThreads.class, KindRoute.class)
+            Engine.class,
+            EngineSettings.class,
+            HandlerThreads.class,
+            KindRoute.class,
+            Housekeeping.class)
         .should()
         .notBePublic()
         .because(
-            "only the wiring, its settings, the routes of kinds and the thread factories are for JobProcessor")
+            "only the wiring, its settings, the routes of kinds, the thread factories and the"
+                + " housekeeping (schedules, retention) are for JobProcessor")
         .check(CORE);
   }
 }

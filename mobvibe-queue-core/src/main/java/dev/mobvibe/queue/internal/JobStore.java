@@ -12,6 +12,7 @@ import dev.mobvibe.queue.UniqueViolationException;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Duration;
@@ -19,6 +20,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -1291,6 +1293,174 @@ public final class JobStore {
           ps.setDouble(1, seconds(age));
           ps.setInt(2, limit);
         });
+  }
+
+  /**
+   * Deletes failed jobs (dead letters) that failed longer ago than {@code age}.
+   *
+   * @param age how long dead letters are kept
+   * @param limit how many rows at most in this call
+   * @return how many were deleted
+   */
+  public int pruneFailed(Duration age, int limit) {
+    return jdbc.update(
+        "prune dead letters",
+        sql.jobsPruneFailed,
+        ps -> {
+          ps.setDouble(1, seconds(age));
+          ps.setInt(2, limit);
+        });
+  }
+
+  /** Rows a block sample aims at when the finished counts are estimated: 30,000. */
+  static final int SAMPLE_ROWS = 30_000;
+
+  /**
+   * Reads the statistics of a large table without reading all of it: empty when the planner's row
+   * count of the table is at most {@code exactUpToRows} (then {@link #stats()} counts everything).
+   * Pending and processing figures are counted through their partial indexes. A finished status
+   * with at most {@code exactFinishedUpTo} jobs is counted through the finished index; a larger one
+   * is estimated from a block sample of about {@value #SAMPLE_ROWS} rows scaled by the planner's
+   * row count, and named in {@link QueueStats#estimatedStatuses()}.
+   *
+   * @param exactUpToRows the table size up to which everything is counted
+   * @param exactFinishedUpTo the size of a finished status up to which it is counted
+   * @return the statistics, or empty when the table is small enough to count
+   */
+  public Optional<QueueStats> statsAtSize(long exactUpToRows, int exactFinishedUpTo) {
+    return jdbc.withConnection(
+        "read queue statistics",
+        c -> {
+          double rows =
+              jdbc.queryOn(c, sql.jobsTableRows, ps -> {}, rs -> rs.getDouble(1)).stream()
+                  .findFirst()
+                  .orElse(-1.0);
+          if (rows <= exactUpToRows) {
+            return Optional.empty();
+          }
+          List<StatsRow> unfinished =
+              jdbc.queryOn(
+                  c,
+                  sql.jobsStatsUnfinished,
+                  ps -> {},
+                  rs ->
+                      new StatsRow(
+                          rs.getString("kind"),
+                          new QueueStats.KindStats(
+                              rs.getLong("pending"), rs.getLong("processing"), 0, 0, 0),
+                          rs.getLong("delayed"),
+                          rs.getLong("expired"),
+                          rs.getDouble("oldest_pending_seconds"),
+                          rs.getLong("pending_pro"),
+                          rs.getLong("pending_starter"),
+                          rs.getLong("pending_free")));
+          List<KindStatusCount> bounded =
+              jdbc.queryOn(
+                  c,
+                  sql.jobsStatsFinishedBounded,
+                  ps -> {
+                    for (int i = 1; i <= 3; i++) {
+                      ps.setInt(i, exactFinishedUpTo + 1);
+                    }
+                  },
+                  KindStatusCount::map);
+          Map<JobStatus, Long> boundedTotals = new EnumMap<>(JobStatus.class);
+          bounded.forEach(k -> boundedTotals.merge(k.status(), k.n(), Long::sum));
+          Set<JobStatus> estimated = EnumSet.noneOf(JobStatus.class);
+          boundedTotals.forEach(
+              (status, n) -> {
+                if (n > exactFinishedUpTo) {
+                  estimated.add(status);
+                }
+              });
+          List<KindStatusCount> finished = new ArrayList<>();
+          for (KindStatusCount k : bounded) {
+            if (!estimated.contains(k.status())) {
+              finished.add(k);
+            }
+          }
+          if (!estimated.isEmpty()) {
+            float percent = (float) Math.min(100.0, 100.0 * SAMPLE_ROWS / rows);
+            List<KindStatusCount> sample =
+                jdbc.queryOn(
+                    c, sql.jobsStatsSample, ps -> ps.setFloat(1, percent), KindStatusCount::map);
+            long sampled = sample.stream().mapToLong(KindStatusCount::n).sum();
+            for (KindStatusCount k : sample) {
+              if (estimated.contains(k.status()) && sampled > 0) {
+                finished.add(
+                    new KindStatusCount(k.kind(), k.status(), Math.round(k.n() * rows / sampled)));
+              }
+            }
+          }
+          return Optional.of(atSize(unfinished, finished, estimated));
+        });
+  }
+
+  /** A count of one kind in one status. */
+  private record KindStatusCount(String kind, JobStatus status, long n) {
+    static KindStatusCount map(ResultSet rs) throws SQLException {
+      return new KindStatusCount(
+          rs.getString("kind"), JobStatus.fromDb(rs.getString("status")), rs.getLong("n"));
+    }
+  }
+
+  /** Sums the unfinished rows and the finished counts of {@link #statsAtSize} into statistics. */
+  private static QueueStats atSize(
+      List<StatsRow> unfinished, List<KindStatusCount> finished, Set<JobStatus> estimated) {
+    Map<String, long[]> kinds = new HashMap<>();
+    long delayed = 0;
+    long expired = 0;
+    double oldest = 0;
+    Map<PlanTier, Long> tiers = new EnumMap<>(PlanTier.class);
+    for (PlanTier tier : PlanTier.values()) {
+      tiers.put(tier, 0L);
+    }
+    for (StatsRow r : unfinished) {
+      long[] k = kinds.computeIfAbsent(r.kind(), x -> new long[5]);
+      k[0] += r.counts().pending();
+      k[1] += r.counts().processing();
+      delayed += r.delayed();
+      expired += r.expired();
+      oldest = Math.max(oldest, r.oldestPendingSeconds());
+      tiers.merge(PlanTier.PRO, r.pendingPro(), Long::sum);
+      tiers.merge(PlanTier.STARTER, r.pendingStarter(), Long::sum);
+      tiers.merge(PlanTier.FREE, r.pendingFree(), Long::sum);
+    }
+    for (KindStatusCount f : finished) {
+      long[] k = kinds.computeIfAbsent(f.kind(), x -> new long[5]);
+      switch (f.status()) {
+        case COMPLETED -> k[2] += f.n();
+        case FAILED -> k[3] += f.n();
+        case CANCELLED -> k[4] += f.n();
+        default -> {
+          // The sample also holds unfinished rows; those are counted exactly above.
+        }
+      }
+    }
+    long[] total = new long[5];
+    Map<String, QueueStats.KindStats> byKind = new HashMap<>();
+    kinds.forEach(
+        (kind, k) -> {
+          if (k[0] + k[1] + k[2] + k[3] + k[4] == 0) {
+            return;
+          }
+          for (int i = 0; i < 5; i++) {
+            total[i] += k[i];
+          }
+          byKind.put(kind, new QueueStats.KindStats(k[0], k[1], k[2], k[3], k[4]));
+        });
+    return new QueueStats(
+        total[0],
+        total[1],
+        total[2],
+        total[3],
+        total[4],
+        delayed,
+        expired,
+        Duration.ofMillis(Math.max(0, Math.round(oldest * 1000))),
+        tiers,
+        byKind,
+        estimated);
   }
 
   static double seconds(Duration d) {

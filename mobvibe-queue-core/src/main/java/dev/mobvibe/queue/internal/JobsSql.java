@@ -682,6 +682,43 @@ public final class JobsSql {
   /** The paused kinds. Result: {@code kind}, {@code paused_at}, in kind order. */
   final String kindsSelectPaused;
 
+  /**
+   * Deletes failed jobs (dead letters) older than a cutoff, in bounded batches, skipping rows
+   * another transaction holds (one being replayed). Parameters: seconds of age (float8), limit.
+   * Result: deleted count.
+   */
+  final String jobsPruneFailed;
+
+  /**
+   * The planner's row count of {@code coding_jobs} (pg_class.reltuples, kept by ANALYZE and
+   * VACUUM): free to read, never a count. No parameters. Result: {@code reltuples}, below zero when
+   * the table was never analysed.
+   */
+  final String jobsTableRows;
+
+  /**
+   * The figures of unfinished jobs, one row per kind that has any, through the partial indexes of
+   * pending and processing jobs only (index-only where the visibility map allows): no finished row
+   * is read. No parameters. Result: {@code kind}, {@code pending}, {@code processing}, {@code
+   * delayed}, {@code expired}, {@code oldest_pending_seconds}, {@code pending_pro}, {@code
+   * pending_starter}, {@code pending_free}.
+   */
+  final String jobsStatsUnfinished;
+
+  /**
+   * The finished jobs of each finished status, at most a bound of each, newest first through {@code
+   * coding_jobs_finished_idx}, counted per kind. Parameters: the bound plus one, three times
+   * (completed, failed, cancelled). Result: {@code kind}, {@code status}, {@code n}.
+   */
+  final String jobsStatsFinishedBounded;
+
+  /**
+   * A block sample of the table ({@code TABLESAMPLE SYSTEM}), counted per kind and status: scaled
+   * by the planner's row count it estimates the finished counts. Parameter: the percentage of
+   * blocks (float4). Result: {@code kind}, {@code status}, {@code n}.
+   */
+  final String jobsStatsSample;
+
   /** The fragments and {@code s}, the schema, by the name their placeholders use. */
   private final Map<String, String> named;
 
@@ -1093,6 +1130,74 @@ public final class JobsSql {
                FOR UPDATE SKIP LOCKED
             )
             DELETE FROM {s}.coding_jobs j USING old WHERE j.id = old.id
+            """);
+    jobsPruneFailed =
+        sql(
+            """
+            WITH old AS (
+              SELECT id FROM {s}.coding_jobs
+               WHERE status = 'failed' AND completed_at < now() - make_interval(secs => ?)
+               LIMIT ?
+               FOR UPDATE SKIP LOCKED
+            )
+            DELETE FROM {s}.coding_jobs j USING old WHERE j.id = old.id
+            """);
+    jobsTableRows =
+        sql(
+            """
+            SELECT reltuples FROM pg_catalog.pg_class WHERE oid = '{s}.coding_jobs'::regclass
+            """);
+    jobsStatsUnfinished =
+        sql(
+            """
+            WITH p AS (
+              SELECT kind, count(*) AS pending,
+                     extract(epoch FROM now() - min(created_at)) AS oldest_pending_seconds,
+                     count(*) FILTER (WHERE priority >= 10) AS pending_pro,
+                     count(*) FILTER (WHERE priority >= 5 AND priority < 10) AS pending_starter,
+                     count(*) FILTER (WHERE priority < 5) AS pending_free
+                FROM {s}.coding_jobs WHERE status = 'pending'
+               GROUP BY kind
+            ),
+            d AS (
+              SELECT kind, count(*) AS delayed FROM {s}.coding_jobs
+               WHERE status = 'pending' AND run_at > now()
+               GROUP BY kind
+            ),
+            r AS (
+              SELECT kind, count(*) AS processing,
+                     count(*) FILTER (WHERE lease_expires_at IS NULL OR lease_expires_at < now())
+                       AS expired
+                FROM {s}.coding_jobs WHERE status = 'processing'
+               GROUP BY kind
+            )
+            SELECT kind, coalesce(p.pending, 0) AS pending, coalesce(r.processing, 0) AS processing,
+                   coalesce(d.delayed, 0) AS delayed, coalesce(r.expired, 0) AS expired,
+                   p.oldest_pending_seconds, coalesce(p.pending_pro, 0) AS pending_pro,
+                   coalesce(p.pending_starter, 0) AS pending_starter,
+                   coalesce(p.pending_free, 0) AS pending_free
+              FROM p FULL JOIN d USING (kind) FULL JOIN r USING (kind)
+            """);
+    jobsStatsFinishedBounded =
+        sql(
+            """
+            SELECT kind, status, count(*) AS n FROM (
+              (SELECT kind, status FROM {s}.coding_jobs WHERE status = 'completed'
+                ORDER BY completed_at DESC LIMIT ?)
+              UNION ALL
+              (SELECT kind, status FROM {s}.coding_jobs WHERE status = 'failed'
+                ORDER BY completed_at DESC LIMIT ?)
+              UNION ALL
+              (SELECT kind, status FROM {s}.coding_jobs WHERE status = 'cancelled'
+                ORDER BY completed_at DESC LIMIT ?)
+            ) f
+            GROUP BY kind, status
+            """);
+    jobsStatsSample =
+        sql(
+            """
+            SELECT kind, status, count(*) AS n FROM {s}.coding_jobs TABLESAMPLE SYSTEM (?::float4)
+             GROUP BY kind, status
             """);
   }
 

@@ -5,6 +5,7 @@ import dev.mobvibe.queue.JobError;
 import dev.mobvibe.queue.JobNotFoundException;
 import dev.mobvibe.queue.JobQueue;
 import dev.mobvibe.queue.JobStatus;
+import dev.mobvibe.queue.RegisteredSchedule;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
@@ -32,7 +33,8 @@ import picocli.CommandLine.Parameters;
     description = {
       "Lists the most recent jobs of every kind, newest first.",
       "Subcommands: show ID (with its kind, arguments and error history), replay ID (a dead-lettered job back to"
-          + " pending), cancel ID, pause KIND, resume KIND, prune --older-than AGE."
+          + " pending), cancel ID, pause KIND, resume KIND, prune --older-than AGE,"
+          + " prune-dead-letters --older-than AGE, schedules (the recurring jobs)."
     })
 final class JobsCommand implements Callable<Integer> {
 
@@ -327,5 +329,67 @@ final class JobsCommand implements Callable<Integer> {
     cli.err().println("error: job " + jobId + " does not exist");
     cli.err().flush();
     return 1;
+  }
+
+  /** {@code jobs schedules}. */
+  @Command(
+      name = "schedules",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Lists the recurring jobs the workers registered: name, kind, expression and time zone,"
+            + " the newest tick enqueued with its job, and the next tick."
+      })
+  int schedules(@Mixin Cli.DatabaseOptions database) {
+    try (Cli.Opened opened = cli.openQueue(database)) {
+      List<RegisteredSchedule> all = opened.queue().schedules();
+      PrintWriter out = cli.out();
+      if (all.isEmpty()) {
+        out.println("no schedules");
+      }
+      for (RegisteredSchedule s : all) {
+        out.println(
+            s.name()
+                + "  kind "
+                + s.kind()
+                + "  "
+                + s.expression()
+                + " ("
+                + s.timeZone()
+                + ")  last "
+                + (s.lastTick() == null ? "-" : s.lastTick())
+                + (s.lastJobId() == null ? "" : " job " + s.lastJobId())
+                + "  next "
+                + (s.nextTick() == null ? "-" : s.nextTick())
+                + "  by "
+                + (s.updatedBy() == null ? "-" : s.updatedBy()));
+      }
+    }
+    cli.out().flush();
+    return 0;
+  }
+
+  /** {@code jobs prune-dead-letters --older-than AGE}. */
+  @Command(
+      name = "prune-dead-letters",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Deletes dead letters (failed jobs) that failed more than AGE ago, in batches. Their"
+            + " sessions and session events are kept."
+      })
+  int pruneDeadLetters(
+      @Mixin Cli.DatabaseOptions database,
+      @Option(
+              names = "--older-than",
+              required = true,
+              paramLabel = "AGE",
+              description = "for example 30d, 12h or PT30M")
+          String olderThan) {
+    Duration age = Cli.parseDuration("--older-than", olderThan);
+    try (Cli.Opened opened = cli.openQueue(database)) {
+      long deleted = opened.queue().pruneDeadLetters(age);
+      cli.out().println("pruned " + deleted + " dead letters older than " + olderThan.strip());
+    }
+    cli.out().flush();
+    return 0;
   }
 }

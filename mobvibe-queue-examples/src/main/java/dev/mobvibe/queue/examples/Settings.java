@@ -42,6 +42,8 @@ public final class Settings {
   static final String MAX_RUNNING_SESSIONS = "MAX_RUNNING_SESSIONS";
   static final String QUEUE_SCHEMA = "QUEUE_SCHEMA";
   static final String WORKER_ID = "WORKER_ID";
+  static final String RETENTION_FINISHED_HOURS = "RETENTION_FINISHED_HOURS";
+  static final String RETENTION_DEAD_LETTER_HOURS = "RETENTION_DEAD_LETTER_HOURS";
 
   /**
    * The flag that overrides each setting, named with it in every error. Defaults and meanings are
@@ -65,7 +67,9 @@ public final class Settings {
           Map.entry(FAIRNESS_BOUND_MS, "--fairness-bound-ms"),
           Map.entry(MAX_RUNNING_SESSIONS, "--max-running-sessions"),
           Map.entry(QUEUE_SCHEMA, "--schema"),
-          Map.entry(WORKER_ID, "--worker-id"));
+          Map.entry(WORKER_ID, "--worker-id"),
+          Map.entry(RETENTION_FINISHED_HOURS, "--retention-finished-hours"),
+          Map.entry(RETENTION_DEAD_LETTER_HOURS, "--retention-dead-letter-hours"));
 
   private static final Pattern SCHEMA = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
   private static final Pattern WORKER = Pattern.compile("[A-Za-z0-9._:-]{1,100}");
@@ -100,6 +104,8 @@ public final class Settings {
   private final int maxRunningSessions;
   private final String schema;
   private final String workerId;
+  private final Duration retentionFinished;
+  private final Duration retentionDeadLetters;
 
   private Settings(Reader r) {
     this.databaseUrl = r.databaseUrl();
@@ -133,6 +139,12 @@ public final class Settings {
     this.workerId =
         r.pattern(
             WORKER_ID, null, WORKER, "1 to 100 letters, digits, '.', '_', ':' or '-' characters");
+    this.retentionFinished = hours(r.integer(RETENTION_FINISHED_HOURS, 168, 0, 87_600));
+    this.retentionDeadLetters = hours(r.integer(RETENTION_DEAD_LETTER_HOURS, 720, 0, 87_600));
+  }
+
+  private static Duration hours(long hours) {
+    return hours == 0 ? null : Duration.ofHours(hours);
   }
 
   /**
@@ -379,6 +391,26 @@ public final class Settings {
     return Optional.ofNullable(workerId);
   }
 
+  /**
+   * How long the worker keeps completed and cancelled jobs (RETENTION_FINISHED_HOURS, default 168:
+   * 7 days).
+   *
+   * @return the age past which they are deleted, or empty when RETENTION_FINISHED_HOURS is 0
+   */
+  public Optional<Duration> retentionFinished() {
+    return Optional.ofNullable(retentionFinished);
+  }
+
+  /**
+   * How long the worker keeps dead letters, failed jobs (RETENTION_DEAD_LETTER_HOURS, default 720:
+   * 30 days).
+   *
+   * @return the age past which they are deleted, or empty when RETENTION_DEAD_LETTER_HOURS is 0
+   */
+  public Optional<Duration> retentionDeadLetters() {
+    return Optional.ofNullable(retentionDeadLetters);
+  }
+
   @Override
   public String toString() {
     return "Settings[databaseUrl="
@@ -411,6 +443,10 @@ public final class Settings {
         + schema
         + ", workerId="
         + (workerId == null ? "(default)" : workerId)
+        + ", retentionFinishedHours="
+        + (retentionFinished == null ? 0 : retentionFinished.toHours())
+        + ", retentionDeadLetterHours="
+        + (retentionDeadLetters == null ? 0 : retentionDeadLetters.toHours())
         + "]";
   }
 

@@ -2,11 +2,13 @@ package dev.mobvibe.queue.examples;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mobvibe.queue.JobStatus;
 import dev.mobvibe.queue.PlanTier;
 import dev.mobvibe.queue.QueueMonitor;
 import dev.mobvibe.queue.QueueReport;
 import dev.mobvibe.queue.QueueStats;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -65,6 +67,9 @@ final class StatsCommand implements Callable<Integer> {
     m.put("pendingByTier", tiers);
     m.put("kinds", kinds(s));
     m.put("pausedKinds", report.pausedKinds());
+    if (s.estimated()) {
+      m.put("estimated", estimated(s));
+    }
     m.put("health", report.health().name());
     m.put("reasons", report.reasons());
     m.put("at", report.at().toString());
@@ -89,5 +94,13 @@ final class StatsCommand implements Callable<Integer> {
               kinds.put(kind, counts);
             });
     return kinds;
+  }
+
+  /**
+   * The statuses whose counts are estimates, as JSON: {@code ["completed"]}. The field is written
+   * only when there are some (past 100,000 rows), so small queues print what they always did.
+   */
+  static List<String> estimated(QueueStats s) {
+    return s.estimatedStatuses().stream().map(JobStatus::dbValue).sorted().toList();
   }
 }

@@ -165,6 +165,22 @@ final class WorkerCommand implements Callable<Integer> {
   String workerId;
 
   @Option(
+      names = "--retention-finished-hours",
+      paramLabel = "HOURS",
+      description =
+          "overrides RETENTION_FINISHED_HOURS: completed and cancelled jobs older than this are"
+              + " deleted (default 168; 0: keep them)")
+  String retentionFinishedHours;
+
+  @Option(
+      names = "--retention-dead-letter-hours",
+      paramLabel = "HOURS",
+      description =
+          "overrides RETENTION_DEAD_LETTER_HOURS: failed jobs older than this are deleted"
+              + " (default 720; 0: keep them)")
+  String retentionDeadLetterHours;
+
+  @Option(
       names = "--notifier",
       paramLabel = "KIND",
       description =
@@ -228,6 +244,8 @@ final class WorkerCommand implements Callable<Integer> {
     Cli.put(flags, Settings.FAIRNESS_BOUND_MS, fairnessBoundMs);
     Cli.put(flags, Settings.MAX_RUNNING_SESSIONS, maxRunningSessions);
     Cli.put(flags, Settings.WORKER_ID, workerId);
+    Cli.put(flags, Settings.RETENTION_FINISHED_HOURS, retentionFinishedHours);
+    Cli.put(flags, Settings.RETENTION_DEAD_LETTER_HOURS, retentionDeadLetterHours);
     return flags;
   }
 
@@ -299,6 +317,9 @@ final class WorkerCommand implements Callable<Integer> {
         settings.jobTimeout().ifPresentOrElse(builder::jobTimeout, builder::noJobTimeout);
         settings.fairnessBound().ifPresentOrElse(builder::fairness, builder::strictPriority);
         settings.workerId().ifPresent(builder::workerId);
+        builder.retention(
+            settings.retentionFinished().orElse(null),
+            settings.retentionDeadLetters().orElse(null));
         JobProcessor p = builder.build();
         processor = p;
         metrics.bindProcessor(p);
@@ -417,6 +438,9 @@ final class WorkerCommand implements Callable<Integer> {
           q.put("processing", r.stats().processingCount());
           q.put("completed", r.stats().completedCount());
           q.put("failed", r.stats().failedCount());
+          if (r.stats().estimated()) {
+            q.put("estimated", StatsCommand.estimated(r.stats()));
+          }
           q.put("at", r.at().toString());
           body.put("queue", q);
         });
