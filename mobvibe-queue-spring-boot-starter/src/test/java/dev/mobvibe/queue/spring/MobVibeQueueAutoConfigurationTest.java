@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.mobvibe.queue.ArgsHandler;
+import dev.mobvibe.queue.Job;
 import dev.mobvibe.queue.JobArgs;
 import dev.mobvibe.queue.JobHandler;
 import dev.mobvibe.queue.JobNotifier;
 import dev.mobvibe.queue.JobProcessor;
 import dev.mobvibe.queue.JobQueue;
+import dev.mobvibe.queue.JobStatus;
 import dev.mobvibe.queue.NewJob;
 import dev.mobvibe.queue.QueueMonitor;
 import dev.mobvibe.queue.micrometer.QueueMetrics;
@@ -22,6 +24,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -178,6 +182,38 @@ class MobVibeQueueAutoConfigurationTest {
               context.close();
               assertThat(processor.state()).isEqualTo(JobProcessor.State.STOPPED);
             });
+  }
+
+  /** A handler that takes half a second, unless cancelled. */
+  @Configuration(proxyBeanMethods = false)
+  static class SlowHandler {
+    final CountDownLatch started = new CountDownLatch(1);
+
+    @Bean
+    JobHandler slow() {
+      return (job, ctx) -> {
+        started.countDown();
+        if (ctx.awaitCancellation(Duration.ofMillis(500))) {
+          throw new IllegalStateException("cancelled");
+        }
+      };
+    }
+  }
+
+  @Test
+  void closingTheContextLetsTheRunningJobFinishAndRecordsItsOutcome() {
+    JobQueue check = db.newQueue();
+    Job[] job = new Job[1];
+    runner
+        .withUserConfiguration(SlowHandler.class)
+        .run(
+            context -> {
+              job[0] = context.getBean(JobQueue.class).enqueue(NewJob.of("Slow"));
+              assertThat(context.getBean(SlowHandler.class).started.await(20, TimeUnit.SECONDS))
+                  .isTrue();
+              context.close(); // the processor's graceful stop, inside the context's shutdown
+            });
+    assertThat(check.findJob(job[0].id()).orElseThrow().status()).isEqualTo(JobStatus.COMPLETED);
   }
 
   @Test

@@ -7,7 +7,10 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
-// README snippet: service
+/**
+ * Signs a user up and enqueues the welcome e-mail in the same transaction. Shown in README.md and
+ * docs/SPRING-BOOT.md from {@code @Service} on: keep them identical.
+ */
 @Service
 class SignupService {
   private final JdbcTemplate jdbc;
@@ -29,4 +32,3 @@ class SignupService {
     return job;
   }
 }
-// end of README snippet

@@ -7,7 +7,10 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.springframework.stereotype.Component;
 
-// README snippet: handler
+/**
+ * Sends the welcome e-mail of a {@code welcome_email} job. Shown in README.md and
+ * docs/SPRING-BOOT.md from {@code @Component} on: keep them identical.
+ */
 @Component
 @JobKind(WelcomeEmail.KIND)
 class WelcomeEmailHandler implements ArgsHandler<WelcomeEmail> {
@@ -18,4 +21,3 @@ class WelcomeEmailHandler implements ArgsHandler<WelcomeEmail> {
     sent.add(email.to()); // a real handler calls the mailer here; a throw means retry
   }
 }
-// end of README snippet
