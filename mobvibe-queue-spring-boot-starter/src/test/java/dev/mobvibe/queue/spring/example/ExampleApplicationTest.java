@@ -3,6 +3,7 @@ package dev.mobvibe.queue.spring.example;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.jayway.jsonpath.JsonPath;
 import dev.mobvibe.queue.JobQueue;
 import dev.mobvibe.queue.JobStatus;
 import dev.mobvibe.queue.testing.TestDatabase;
@@ -41,7 +42,7 @@ import org.springframework.test.context.DynamicPropertySource;
       "mobvibe.queue.poll-interval=200ms",
       "mobvibe.queue.monitor.interval=500ms",
       "mobvibe.queue.processor.shutdown-timeout=5s",
-      "management.endpoint.health.show-components=always"
+      "management.endpoint.health.show-details=always"
     })
 @DirtiesContext
 class ExampleApplicationTest {
@@ -111,7 +112,13 @@ class ExampleApplicationTest {
             () -> {
               HttpResponse<String> health = get("/actuator/health");
               assertThat(health.statusCode()).isEqualTo(200);
-              assertThat(health.body()).contains("\"mobVibeQueue\":{\"status\":\"UP\"");
+              String body = health.body();
+              assertThat(JsonPath.<String>read(body, "$.components.mobVibeQueue.status"))
+                  .isEqualTo("UP");
+              assertThat(JsonPath.<String>read(body, "$.components.mobVibeQueue.details.verdict"))
+                  .isEqualTo("HEALTHY");
+              assertThat(JsonPath.<String>read(body, "$.components.mobVibeQueue.details.processor"))
+                  .isEqualTo("RUNNING");
             });
   }
 
