@@ -25,18 +25,27 @@ import javax.sql.DataSource;
 
 /** Reads what the pages show, with {@link DashboardSql}'s statements. */
 final class DashboardData {
-  /** Jobs counted per (status, priority) before a count is shown as "at least". */
+  /**
+   * Open or dead-lettered jobs counted per (status, priority) before a count is shown as "at
+   * least".
+   */
   static final int COUNT_CAP = 100_000;
 
+  /** Completed or cancelled jobs counted per (status, priority) before a count is capped. */
+  static final int FINISHED_COUNT_CAP = 10_000;
+
   /** Rows read per (status, priority) for the counts per kind. */
-  static final int KIND_COUNT_CAP = 10_000;
+  static final int KIND_COUNT_CAP = 2_000;
 
   /** Statuses whose counts per kind are shown: the open ones and the dead letters. */
   static final List<JobStatus> KIND_STATUSES =
       List.of(JobStatus.PENDING, JobStatus.PROCESSING, JobStatus.FAILED);
 
-  /** How far back the activity chart looks for jobs by creation time: one day. */
-  static final Duration ACTIVITY_LOOKBACK = Duration.ofDays(1);
+  /** How far back the activity chart looks for jobs by creation time: two hours. */
+  static final Duration ACTIVITY_LOOKBACK = Duration.ofHours(2);
+
+  /** The most jobs per (status, priority) the activity chart reads. */
+  static final int ACTIVITY_CAP = 10_000;
 
   /** The most held jobs listed under the workers. */
   static final int HELD_JOBS_LIMIT = 500;
@@ -49,14 +58,29 @@ final class DashboardData {
 
   private final DataSource dataSource;
   private final String schema;
+  private final PlanSink plans;
 
-  DataSource dataSource() {
-    return dataSource;
+  /** Receives the plan of each statement instead of its rows (the plan test). */
+  interface PlanSink {
+    /** The plan cache mode to plan with: {@code auto}, {@code force_generic_plan}... */
+    String planCacheMode();
+
+    void accept(String statement, String plan);
   }
 
   DashboardData(DataSource dataSource, String schema) {
+    this(dataSource, schema, null);
+  }
+
+  private DashboardData(DataSource dataSource, String schema, PlanSink plans) {
     this.dataSource = dataSource;
     this.schema = schema;
+    this.plans = plans;
+  }
+
+  /** A copy that runs EXPLAIN on every statement and hands the plans to the sink. */
+  DashboardData explaining(PlanSink sink) {
+    return new DashboardData(dataSource, schema, sink);
   }
 
   /** Counts of one status: total, per tier, and whether a cap cut a count short. */
@@ -71,16 +95,21 @@ final class DashboardData {
         DashboardSql.JOBS_COUNT_BY_STATUS_PRIORITY,
         (c, ps) -> {
           ps.setArray(1, statuses(c, List.of(JobStatus.values())));
-          ps.setInt(2, COUNT_CAP);
+          ps.setInt(2, FINISHED_COUNT_CAP);
+          ps.setInt(3, COUNT_CAP);
         },
         rs -> {
           JobStatus status = JobStatus.valueOf(rs.getString(1).toUpperCase(Locale.ROOT));
           long n = rs.getLong(3);
+          int cap =
+              status == JobStatus.COMPLETED || status == JobStatus.CANCELLED
+                  ? FINISHED_COUNT_CAP
+                  : COUNT_CAP;
           tiers
                   .computeIfAbsent(status, s -> new long[3])[
                   PlanTier.ofPriority(rs.getInt(2)).ordinal()] +=
               n;
-          if (n >= COUNT_CAP) {
+          if (n >= cap) {
             capped.put(status, true);
           }
           Instant o = instant(rs, 4);
@@ -133,7 +162,8 @@ final class DashboardData {
         (c, ps) -> {
           ps.setArray(1, statuses(c, List.of(JobStatus.values())));
           ps.setLong(2, ACTIVITY_LOOKBACK.toSeconds());
-          ps.setLong(3, ACTIVITY_LOOKBACK.toSeconds());
+          ps.setInt(3, ACTIVITY_CAP);
+          ps.setLong(4, ACTIVITY_LOOKBACK.toSeconds());
         },
         rs -> {
           int minute = Math.max(0, Math.min(59, rs.getInt(2)));
@@ -297,6 +327,9 @@ final class DashboardData {
   }
 
   private <T> List<T> query(String statement, Binder binder, RowMapper<T> mapper) {
+    if (plans != null) {
+      return explain(statement, binder);
+    }
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps = c.prepareStatement(DashboardSql.in(schema, statement))) {
       binder.bind(c, ps);
@@ -312,6 +345,34 @@ final class DashboardData {
       return out;
     } catch (SQLException e) {
       throw new QueueException("dashboard query failed: " + e.getMessage(), e);
+    }
+  }
+
+  private <T> List<T> explain(String statement, Binder binder) {
+    try (Connection c = dataSource.getConnection()) {
+      try (PreparedStatement set =
+          c.prepareStatement("SELECT set_config('plan_cache_mode', ?, false)")) {
+        set.setString(1, plans.planCacheMode());
+        set.execute();
+      }
+      StringBuilder plan = new StringBuilder();
+      try (PreparedStatement ps =
+          c.prepareStatement("EXPLAIN " + DashboardSql.in(schema, statement))) {
+        binder.bind(c, ps);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            plan.append(rs.getString(1)).append('\n');
+          }
+        }
+      } finally {
+        try (PreparedStatement reset = c.prepareStatement("RESET plan_cache_mode")) {
+          reset.execute();
+        }
+      }
+      plans.accept(statement, plan.toString());
+      return List.of();
+    } catch (SQLException e) {
+      throw new QueueException("dashboard explain failed: " + e.getMessage(), e);
     }
   }
 

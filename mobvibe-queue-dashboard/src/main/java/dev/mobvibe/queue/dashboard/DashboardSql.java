@@ -37,7 +37,8 @@ final class DashboardSql {
 
   /**
    * Per (status, priority): the number of jobs, counted up to a cap (an index-only scan that stops
-   * at the cap), and the oldest creation time. Parameters: statuses, cap.
+   * at the cap), and the oldest creation time. Parameters: statuses, cap of the finished statuses
+   * (completed, cancelled), cap of the others.
    */
   static final String JOBS_COUNT_BY_STATUS_PRIORITY =
       STATUS_PRIORITY_PAIRS
@@ -45,7 +46,9 @@ final class DashboardSql {
           SELECT p.status, p.priority,
                  (SELECT count(*) FROM (SELECT 1 FROM {s}.coding_jobs j
                                          WHERE j.status = p.status AND j.priority = p.priority
-                                         LIMIT ?) c) AS jobs,
+                                         ORDER BY j.created_at DESC
+                                         LIMIT CASE WHEN p.status IN ('completed', 'cancelled')
+                                                    THEN ? ELSE ? END) c) AS jobs,
                  (SELECT min(j.created_at) FROM {s}.coding_jobs j
                    WHERE j.status = p.status AND j.priority = p.priority) AS oldest
             FROM p
@@ -63,6 +66,7 @@ final class DashboardSql {
             FROM p CROSS JOIN LATERAL (
                    SELECT j.status, j.kind FROM {s}.coding_jobs j
                     WHERE j.status = p.status AND j.priority = p.priority
+                    ORDER BY j.created_at DESC
                     LIMIT ?) x
            WHERE p.priority IS NOT NULL
            GROUP BY x.status, x.kind
@@ -70,10 +74,11 @@ final class DashboardSql {
           """;
 
   /**
-   * Completions and failed attempts per minute of the last hour, from the jobs created in the last
-   * day (no index orders jobs by completion time; a job that waited longer than a day before it
-   * finished is left out). Parameters: statuses (every status), lookback seconds, lookback seconds.
-   * Result: what ({@code completed} or {@code failed}), minutes_ago (0 to 59), jobs.
+   * Completions and failed attempts per minute of the last hour, from the newest jobs (a cap per
+   * (status, priority) pair) created within a lookback. No index orders jobs by completion time, so
+   * a job created before the lookback, or past the cap, is left out. Parameters: statuses (every
+   * status), lookback seconds, cap, lookback seconds. Result: what ({@code completed} or {@code
+   * failed}), minutes_ago (0 to 59), jobs.
    */
   static final String JOBS_RECENT_ACTIVITY =
       STATUS_PRIORITY_PAIRS
@@ -83,7 +88,9 @@ final class DashboardSql {
               FROM p CROSS JOIN LATERAL (
                      SELECT j.status, j.completed_at, j.errors FROM {s}.coding_jobs j
                       WHERE j.status = p.status AND j.priority = p.priority
-                        AND j.created_at > now() - make_interval(secs => ?)) x
+                        AND j.created_at > now() - make_interval(secs => ?)
+                      ORDER BY j.created_at DESC
+                      LIMIT ?) x
              WHERE p.priority IS NOT NULL
           )
           SELECT 'completed' AS what,

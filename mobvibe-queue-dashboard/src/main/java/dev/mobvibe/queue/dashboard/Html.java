@@ -2,6 +2,7 @@ package dev.mobvibe.queue.dashboard;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 
 /**
  * Builds HTML text. Every value that comes from the database or the request goes through {@link
@@ -43,9 +44,9 @@ final class Html {
     return b.toString();
   }
 
-  /** A time as ISO-8601 UTC, or a dash. */
+  /** A time as ISO-8601 UTC to the second, or a dash. */
   static String time(Instant t) {
-    return t == null ? "\u2013" : t.toString();
+    return t == null ? "\u2013" : t.truncatedTo(ChronoUnit.SECONDS).toString();
   }
 
   /** A duration as {@code 1h 02m 03s}, or a dash. */

@@ -85,7 +85,7 @@ record Overview(
         });
     m.put("workers", w);
     m.put("notifier", notifier == null ? null : notifier.name());
-    m.put("at", at.toString());
+    m.put("at", Html.time(at));
     m.put("refreshMs", refresh.toMillis());
     return m;
   }

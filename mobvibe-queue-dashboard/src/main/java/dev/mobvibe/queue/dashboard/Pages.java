@@ -52,7 +52,7 @@ final class Pages {
   String overview(String csrf, Overview o) {
     Html h = frame("Overview", "overview", csrf);
     h.raw("<h1>Overview <small>updated <span id=\"updated-at\">")
-        .text(o.at())
+        .text(Html.time(o.at()))
         .raw("</span></small></h1>");
     h.raw("<section class=\"cards\">");
     for (JobStatus s : JobStatus.values()) {

@@ -290,6 +290,27 @@ class DashboardHttpTest {
   }
 
   @Test
+  void theOverviewWeighsUnder200Kilobytes() throws Exception {
+    for (int i = 0; i < 50; i++) {
+      mvq.queue().enqueue(NewJob.of(new SendEmail("user" + i + "@example.com")));
+    }
+    long bytes = 0;
+    for (String path :
+        List.of("/", "/assets/dashboard.css", "/assets/dashboard.js", "/api/overview")) {
+      HttpResponse<byte[]> r =
+          http.send(
+              HttpRequest.newBuilder(URI.create(root + path))
+                  .header("Authorization", bearer())
+                  .build(),
+              HttpResponse.BodyHandlers.ofByteArray());
+      assertThat(r.statusCode()).as(path).isEqualTo(200);
+      bytes += r.body().length;
+    }
+    System.out.println("overview page weight: " + bytes + " bytes");
+    assertThat(bytes).isLessThan(200 * 1024);
+  }
+
+  @Test
   void theBuilderChecksItsOptionsWithoutShowingTheToken() {
     JobQueue q = mvq.queue();
     assertThatThrownBy(() -> Dashboard.builder(q).build()).hasMessageContaining("token");
@@ -321,12 +342,17 @@ class DashboardHttpTest {
 
   /** A coding-session job that ended in the dead-letter state. */
   static Job deadLetter(String prompt) {
-    Job job = mvq.queue().enqueue(NewJob.builder(prompt).maxAttempts(1).build());
+    return deadLetterIn(mvq.queue(), prompt);
+  }
+
+  /** A coding-session job of a queue that ended in the dead-letter state. */
+  static Job deadLetterIn(JobQueue queue, String prompt) {
+    Job job = queue.enqueue(NewJob.builder(prompt).maxAttempts(1).build());
     UUID id = job.id();
-    while (status(job) == JobStatus.PENDING) {
-      mvq.queue().claimJobs(List.of("coding_session"), 100);
+    while (queue.findJob(id).orElseThrow().status() == JobStatus.PENDING) {
+      queue.claimJobs(List.of("coding_session"), 100);
     }
-    mvq.queue().failJobPermanently(id, "gave up on " + prompt);
-    return mvq.queue().findJob(id).orElseThrow();
+    queue.failJobPermanently(id, "gave up on " + prompt);
+    return queue.findJob(id).orElseThrow();
   }
 }
