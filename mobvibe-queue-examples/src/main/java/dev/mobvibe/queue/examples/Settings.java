@@ -2,6 +2,7 @@ package dev.mobvibe.queue.examples;
 
 import dev.mobvibe.queue.DatabaseUrl;
 import dev.mobvibe.queue.JobProcessor;
+import dev.mobvibe.queue.dashboard.Dashboard;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -42,6 +43,8 @@ public final class Settings {
   static final String MAX_RUNNING_SESSIONS = "MAX_RUNNING_SESSIONS";
   static final String QUEUE_SCHEMA = "QUEUE_SCHEMA";
   static final String WORKER_ID = "WORKER_ID";
+  static final String DASHBOARD_TOKEN = "DASHBOARD_TOKEN";
+  static final String DASHBOARD_BIND = "DASHBOARD_BIND";
 
   /**
    * The flag that overrides each setting, named with it in every error. Defaults and meanings are
@@ -79,6 +82,9 @@ public final class Settings {
    */
   static final String DEFAULT_HEALTH_BIND_ADDRESS = "0.0.0.0";
 
+  /** Where the {@code dashboard} command listens unless told: this machine only. */
+  static final String DEFAULT_DASHBOARD_BIND = "127.0.0.1";
+
   private static final List<String> LEVELS =
       List.of("trace", "debug", "info", "warn", "error", "off");
 
@@ -100,6 +106,8 @@ public final class Settings {
   private final int maxRunningSessions;
   private final String schema;
   private final String workerId;
+  private final String dashboardToken;
+  private final String dashboardBind;
 
   private Settings(Reader r) {
     this.databaseUrl = r.databaseUrl();
@@ -133,6 +141,20 @@ public final class Settings {
     this.workerId =
         r.pattern(
             WORKER_ID, null, WORKER, "1 to 100 letters, digits, '.', '_', ':' or '-' characters");
+    this.dashboardToken = r.secret(DASHBOARD_TOKEN);
+    if (dashboardToken != null && dashboardToken.length() < Dashboard.MIN_TOKEN_LENGTH) {
+      throw new Invalid(
+          r.label(DASHBOARD_TOKEN)
+              + " must be at least "
+              + Dashboard.MIN_TOKEN_LENGTH
+              + " characters (value not shown)");
+    }
+    this.dashboardBind =
+        r.pattern(
+            DASHBOARD_BIND,
+            DEFAULT_DASHBOARD_BIND,
+            ADDRESS,
+            "an IP address (127.0.0.1: this machine only; 0.0.0.0: every interface) or a host name");
   }
 
   /**
@@ -379,6 +401,25 @@ public final class Settings {
     return Optional.ofNullable(workerId);
   }
 
+  /**
+   * The dashboard's token (DASHBOARD_TOKEN), if set: then the worker serves the dashboard at {@code
+   * /dashboard} on its health port. A secret: never log it.
+   *
+   * @return the token
+   */
+  public Optional<String> dashboardToken() {
+    return Optional.ofNullable(dashboardToken);
+  }
+
+  /**
+   * Where the {@code dashboard} command listens (DASHBOARD_BIND, default 127.0.0.1).
+   *
+   * @return the address
+   */
+  public String dashboardBind() {
+    return dashboardBind;
+  }
+
   @Override
   public String toString() {
     return "Settings[databaseUrl="
@@ -411,6 +452,10 @@ public final class Settings {
         + schema
         + ", workerId="
         + (workerId == null ? "(default)" : workerId)
+        + ", dashboardToken="
+        + (dashboardToken == null ? "(unset)" : "***")
+        + ", dashboardBind="
+        + dashboardBind
         + "]";
   }
 
