@@ -9,7 +9,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -40,12 +39,6 @@ final class DashboardData {
   /** Statuses whose counts per kind are shown: the open ones and the dead letters. */
   static final List<JobStatus> KIND_STATUSES =
       List.of(JobStatus.PENDING, JobStatus.PROCESSING, JobStatus.FAILED);
-
-  /** How far back the activity chart looks for jobs by creation time: two hours. */
-  static final Duration ACTIVITY_LOOKBACK = Duration.ofHours(2);
-
-  /** The most jobs per (status, priority) the activity chart reads. */
-  static final int ACTIVITY_CAP = 10_000;
 
   /** The most held jobs listed under the workers. */
   static final int HELD_JOBS_LIMIT = 500;
@@ -159,12 +152,7 @@ final class DashboardData {
     long[] failed = new long[60];
     query(
         DashboardSql.JOBS_RECENT_ACTIVITY,
-        (c, ps) -> {
-          ps.setArray(1, statuses(c, List.of(JobStatus.values())));
-          ps.setLong(2, ACTIVITY_LOOKBACK.toSeconds());
-          ps.setInt(3, ACTIVITY_CAP);
-          ps.setLong(4, ACTIVITY_LOOKBACK.toSeconds());
-        },
+        (c, ps) -> {},
         rs -> {
           int minute = Math.max(0, Math.min(59, rs.getInt(2)));
           ("completed".equals(rs.getString(1)) ? completed : failed)[minute] += rs.getLong(3);

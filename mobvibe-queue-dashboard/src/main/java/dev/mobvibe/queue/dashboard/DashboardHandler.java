@@ -167,10 +167,13 @@ final class DashboardHandler implements HttpHandler {
       if (path.equals("/dead/replay")) {
         return bulkReplay(form);
       }
+      if (path.equals("/kinds/pause") || path.equals("/kinds/resume")) {
+        return pauseOrResume(path.endsWith("/pause"), first(form, "kind"));
+      }
       return Reply.text(404, "not found\n");
     }
     if (path.equals("/")) {
-      return Reply.html(200, pages.overview(csrf, overview()));
+      return Reply.html(200, pages.overview(csrf, overview(), query.get("done")));
     }
     if (path.equals("/api/overview")) {
       return new Reply(
@@ -207,6 +210,7 @@ final class DashboardHandler implements HttpHandler {
         data.recentActivity(),
         data.heldJobs(),
         settings.notifierState().get(),
+        queue.pausedKinds(),
         java.time.Instant.now());
   }
 
@@ -243,6 +247,20 @@ final class DashboardHandler implements HttpHandler {
     String what = "/replay".equals(action) ? "replayed" : "cancelled";
     String done = changed ? what : "not " + what + ": its status had changed";
     return Reply.redirect(base + "/jobs/" + id + "?done=" + enc(done));
+  }
+
+  private Reply pauseOrResume(boolean pause, String kind) {
+    String k = blankToNull(kind);
+    if (k == null) {
+      throw new IllegalArgumentException("kind is required");
+    }
+    boolean changed = pause ? queue.pauseKind(k) : queue.resumeKind(k);
+    String done =
+        (pause
+                ? (changed ? "paused " : "already paused: ")
+                : (changed ? "resumed " : "not paused: "))
+            + k;
+    return Reply.redirect(base + "/?done=" + enc(done));
   }
 
   private Reply bulkReplay(Map<String, List<String>> form) {

@@ -74,43 +74,51 @@ final class DashboardSql {
           """;
 
   /**
-   * Completions and failed attempts per minute of the last hour, from the newest jobs (a cap per
-   * (status, priority) pair) created within a lookback. No index orders jobs by completion time, so
-   * a job created before the lookback, or past the cap, is left out. Parameters: statuses (every
-   * status), lookback seconds, cap, lookback seconds. Result: what ({@code completed} or {@code
+   * Completions and failed attempts per minute of the last hour. Completions, and the failed
+   * attempts of jobs that finished, come from the index of finished jobs by completion time; the
+   * failed attempts of jobs being retried from the processing jobs and from the pending jobs due
+   * since an hour ago (a retried job is due after its failure), walked one kind at a time through
+   * the kind-first index of pending jobs. No parameter. Result: what ({@code completed} or {@code
    * failed}), minutes_ago (0 to 59), jobs.
    */
   static final String JOBS_RECENT_ACTIVITY =
-      STATUS_PRIORITY_PAIRS
-          + """
-          , recent AS (
-            SELECT x.status, x.completed_at, x.errors
-              FROM p CROSS JOIN LATERAL (
-                     SELECT j.status, j.completed_at, j.errors FROM {s}.coding_jobs j
-                      WHERE j.status = p.status AND j.priority = p.priority
-                        AND j.created_at > now() - make_interval(secs => ?)
-                      ORDER BY j.created_at DESC
-                      LIMIT ?) x
-             WHERE p.priority IS NOT NULL
-          )
-          SELECT 'completed' AS what,
-                 floor(extract(epoch FROM now() - completed_at) / 60)::int AS minutes_ago,
-                 count(*) AS jobs
-            FROM recent
-           WHERE status = 'completed' AND completed_at > now() - interval '1 hour'
-           GROUP BY 2
-          UNION ALL
-          SELECT 'failed',
-                 floor(extract(epoch FROM now() - (e.value->>'at')::timestamptz) / 60)::int,
-                 count(*)
-            FROM recent CROSS JOIN LATERAL jsonb_array_elements(
-                   CASE jsonb_typeof(recent.errors) WHEN 'array' THEN recent.errors
-                        ELSE '[]'::jsonb END) e
-           WHERE jsonb_typeof(e.value->'at') = 'string'
-             AND (e.value->>'at')::timestamptz > now() - interval '1 hour'
-             AND (e.value->>'at')::timestamptz > now() - make_interval(secs => ?)
-           GROUP BY 2
-          """;
+      """
+      WITH RECURSIVE k(kind) AS (
+        SELECT min(j.kind) FROM {s}.coding_jobs j WHERE j.status = 'pending'
+        UNION ALL
+        SELECT (SELECT min(j.kind) FROM {s}.coding_jobs j
+                 WHERE j.status = 'pending' AND j.kind > k.kind)
+          FROM k WHERE k.kind IS NOT NULL
+      ), recent AS (
+        SELECT j.status, j.completed_at, j.errors FROM {s}.coding_jobs j
+         WHERE j.status IN ('completed', 'cancelled', 'failed')
+           AND j.completed_at > now() - interval '1 hour'
+        UNION ALL
+        SELECT j.status, j.completed_at, j.errors FROM {s}.coding_jobs j
+         WHERE j.status = 'processing' AND j.errors <> '[]'::jsonb
+        UNION ALL
+        SELECT j.status, j.completed_at, j.errors
+          FROM k JOIN {s}.coding_jobs j
+            ON j.kind = k.kind AND j.status = 'pending' AND j.run_at > now() - interval '1 hour'
+         WHERE k.kind IS NOT NULL AND j.errors <> '[]'::jsonb
+      )
+      SELECT 'completed' AS what,
+             floor(extract(epoch FROM now() - completed_at) / 60)::int AS minutes_ago,
+             count(*) AS jobs
+        FROM recent
+       WHERE status = 'completed'
+       GROUP BY 2
+      UNION ALL
+      SELECT 'failed',
+             floor(extract(epoch FROM now() - (e.value->>'at')::timestamptz) / 60)::int,
+             count(*)
+        FROM recent CROSS JOIN LATERAL jsonb_array_elements(
+               CASE jsonb_typeof(recent.errors) WHEN 'array' THEN recent.errors
+                    ELSE '[]'::jsonb END) e
+       WHERE jsonb_typeof(e.value->'at') = 'string'
+         AND (e.value->>'at')::timestamptz > now() - interval '1 hour'
+       GROUP BY 2
+      """;
 
   /**
    * The jobs workers hold, oldest claim first, served by the partial index on processing jobs.

@@ -21,6 +21,7 @@ record Overview(
     DashboardData.Activity activity,
     Map<String, List<DashboardData.HeldJob>> workers,
     NotifierState notifier,
+    Map<String, Instant> paused,
     Instant at) {
 
   /** The age of the oldest pending job, or null when none waits. */
@@ -85,6 +86,9 @@ record Overview(
         });
     m.put("workers", w);
     m.put("notifier", notifier == null ? null : notifier.name());
+    List<Map<String, String>> p = new ArrayList<>();
+    paused.forEach((kind, since) -> p.add(Map.of("kind", kind, "since", Html.time(since))));
+    m.put("paused", p);
     m.put("at", Html.time(at));
     m.put("refreshMs", refresh.toMillis());
     return m;

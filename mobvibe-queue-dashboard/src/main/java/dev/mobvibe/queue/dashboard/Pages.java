@@ -49,11 +49,14 @@ final class Pages {
     return end(h);
   }
 
-  String overview(String csrf, Overview o) {
+  String overview(String csrf, Overview o, String done) {
     Html h = frame("Overview", "overview", csrf);
     h.raw("<h1>Overview <small>updated <span id=\"updated-at\">")
         .text(Html.time(o.at()))
         .raw("</span></small></h1>");
+    if (done != null) {
+      h.raw("<p class=\"done\" id=\"done\">").text(done).raw("</p>");
+    }
     h.raw("<section class=\"cards\">");
     for (JobStatus s : JobStatus.values()) {
       String name = s.name().toLowerCase(Locale.ROOT);
@@ -149,7 +152,45 @@ final class Pages {
               h.raw("</td></tr>");
             });
     h.raw("</tbody></table></section>");
+
+    h.raw("<section><h2>Paused kinds <small>(no worker claims their jobs)</small></h2>")
+        .raw("<table><thead><tr><th>kind</th><th>paused since</th><th></th></tr></thead>")
+        .raw("<tbody id=\"paused\">");
+    o.paused()
+        .forEach(
+            (kind, since) -> {
+              h.raw("<tr><td>").text(kind).raw("</td><td>").text(Html.time(since)).raw("</td><td>");
+              kindAction(h, csrf, "resume", kind, "Resume");
+              h.raw("</td></tr>");
+            });
+    h.raw("</tbody></table>");
+    if (!csrf.isEmpty()) {
+      h.raw("<form method=\"post\" class=\"inline\" action=\"")
+          .text(base + "/kinds/pause")
+          .raw("\">");
+      csrfField(h, csrf);
+      h.raw("<label>pause kind <input name=\"kind\" id=\"pause-kind\" required></label> ")
+          .raw("<button type=\"submit\" id=\"pause-go\">Pause</button></form>");
+    }
+    h.raw("</section>");
     return end(h);
+  }
+
+  private void kindAction(Html h, String csrf, String action, String kind, String label) {
+    if (csrf.isEmpty()) {
+      return;
+    }
+    h.raw("<form method=\"post\" class=\"inline\" action=\"")
+        .text(base + "/kinds/" + action)
+        .raw("\">");
+    csrfField(h, csrf);
+    h.raw("<input type=\"hidden\" name=\"kind\" value=\"")
+        .text(kind)
+        .raw("\"><button type=\"submit\" class=\"")
+        .raw(action)
+        .raw("\">")
+        .text(label)
+        .raw("</button></form>");
   }
 
   String jobList(

@@ -124,6 +124,33 @@
       });
       return tr;
     }));
+    var csrf = body.getAttribute("data-csrf");
+    replaceRows("paused", o.paused.map(function (p) {
+      var tr = document.createElement("tr");
+      cell(tr, p.kind);
+      cell(tr, p.since);
+      var td = cell(tr, "");
+      if (csrf) {
+        var form = document.createElement("form");
+        form.method = "post";
+        form.className = "inline";
+        form.action = base + "/kinds/resume";
+        [["csrf", csrf], ["kind", p.kind]].forEach(function (f) {
+          var input = document.createElement("input");
+          input.type = "hidden";
+          input.name = f[0];
+          input.value = f[1];
+          form.appendChild(input);
+        });
+        var button = document.createElement("button");
+        button.type = "submit";
+        button.className = "resume";
+        button.textContent = "Resume";
+        form.appendChild(button);
+        td.appendChild(form);
+      }
+      return tr;
+    }));
     drawChart(o.activity);
     body.setAttribute("data-refreshed", o.at);
   }

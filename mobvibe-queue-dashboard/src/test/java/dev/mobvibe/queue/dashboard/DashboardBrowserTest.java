@@ -27,6 +27,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.NoAlertPresentException;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -70,6 +71,8 @@ class DashboardBrowserTest {
     root = "http://127.0.0.1:" + server.port();
     browser = Browser.start();
     wait = new WebDriverWait(browser, Duration.ofSeconds(15));
+    // Pages are replaced by the actions' redirects and rows by the overview's refresh.
+    wait.ignoring(StaleElementReferenceException.class);
     browser.get(root + "/");
     wait.until(d -> d.getCurrentUrl().endsWith("/login"));
     browser.findElement(By.id("token")).sendKeys(TOKEN);
@@ -156,6 +159,19 @@ class DashboardBrowserTest {
     wait.until(d -> d.findElement(By.id("done")).getText().equals("replayed"));
     assertThat(browser.findElement(By.id("job-status")).getText()).isEqualTo("pending");
     assertThat(mvq.queue().findJob(dead.id()).orElseThrow().status()).isEqualTo(JobStatus.PENDING);
+  }
+
+  @Test
+  void aKindIsPausedAndResumedFromTheOverview() {
+    browser.get(root + "/");
+    browser.findElement(By.id("pause-kind")).sendKeys("send_email");
+    browser.findElement(By.id("pause-go")).click();
+    wait.until(d -> d.findElement(By.id("done")).getText().equals("paused send_email"));
+    assertThat(mvq.queue().pausedKinds()).containsOnlyKeys("send_email");
+    wait.until(d -> d.findElement(By.id("paused")).getText().contains("send_email"));
+    browser.findElement(By.cssSelector("#paused button.resume")).click();
+    wait.until(d -> d.findElement(By.id("done")).getText().equals("resumed send_email"));
+    assertThat(mvq.queue().pausedKinds()).isEmpty();
   }
 
   @Test

@@ -290,6 +290,22 @@ class DashboardHttpTest {
   }
 
   @Test
+  void aKindIsPausedAndResumed() throws Exception {
+    HttpResponse<String> paused =
+        post("/kinds/pause", "kind=send_email", "Authorization", bearer());
+    assertThat(paused.statusCode()).isEqualTo(303);
+    assertThat(mvq.queue().pausedKinds()).containsKey("send_email");
+    assertThat(get("/api/overview", "Authorization", bearer()).body())
+        .contains("\"paused\":[{")
+        .contains("\"kind\":\"send_email\"");
+    assertThat(get("/", "Authorization", bearer()).body()).contains("send_email");
+    post("/kinds/resume", "kind=send_email", "Authorization", bearer());
+    assertThat(mvq.queue().pausedKinds()).isEmpty();
+    assertThat(post("/kinds/pause", "kind=", "Authorization", bearer()).statusCode())
+        .isEqualTo(400);
+  }
+
+  @Test
   void theOverviewWeighsUnder200Kilobytes() throws Exception {
     for (int i = 0; i < 50; i++) {
       mvq.queue().enqueue(NewJob.of(new SendEmail("user" + i + "@example.com")));
