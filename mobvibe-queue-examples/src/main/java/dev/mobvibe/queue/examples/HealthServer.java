@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.mobvibe.queue.dashboard.Dashboard;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -28,7 +29,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The worker's HTTP endpoint on the JDK's built-in server: {@code GET /health} answers 200 with a
  * JSON object when the worker is running and reaches its database, else 503 with the same object;
- * {@code GET /metrics} answers Prometheus text.
+ * {@code GET /metrics} answers Prometheus text; with a dashboard, {@value #DASHBOARD_PATH} serves
+ * it (its own token check applies).
  *
  * <p>{@value #THREADS} daemon threads, {@code mobvibe-health-<n>}, answer requests; the server's
  * own dispatcher thread only accepts connections and hands over those with data. Each exchange
@@ -52,6 +54,9 @@ final class HealthServer implements AutoCloseable {
    * a scrape's, and far above what a probe waits (Kubernetes: 1 s by default).
    */
   static final Duration REQUEST_TIME_LIMIT = Duration.ofSeconds(10);
+
+  /** Where the dashboard is served when DASHBOARD_TOKEN is set. */
+  static final String DASHBOARD_PATH = "/dashboard";
 
   /** What {@code /health} reports: whether healthy, and the JSON body. */
   record Health(boolean ok, Map<String, Object> body) {}
@@ -119,6 +124,28 @@ final class HealthServer implements AutoCloseable {
       Duration timeLimit,
       Supplier<Health> health,
       Supplier<String> metrics) {
+    return start(address, port, timeLimit, health, metrics, null);
+  }
+
+  /**
+   * Starts the server, with the web dashboard at {@value #DASHBOARD_PATH} when one is given.
+   *
+   * @param address the address to listen on (0.0.0.0: every interface)
+   * @param port the port, 0 for any free one
+   * @param timeLimit the longest one exchange may hold a thread
+   * @param health computes the health report per request
+   * @param metrics renders the Prometheus text per request
+   * @param dashboard the dashboard to serve, or null for none
+   * @return the running server
+   * @throws CliException (exit code 2) if the address and port cannot be bound
+   */
+  static HealthServer start(
+      InetAddress address,
+      int port,
+      Duration timeLimit,
+      Supplier<Health> health,
+      Supplier<String> metrics,
+      Dashboard dashboard) {
     HttpServer server;
     try {
       server = HttpServer.create(new InetSocketAddress(address, port), 16);
@@ -164,6 +191,9 @@ final class HealthServer implements AutoCloseable {
             respond(
                 exchange,
                 () -> new Reply(200, "text/plain; version=0.0.4; charset=utf-8", metrics.get())));
+    if (dashboard != null) {
+      dashboard.mount(server, DASHBOARD_PATH);
+    }
     server.createContext(
         "/",
         exchange ->

@@ -33,7 +33,7 @@ import picocli.CommandLine.Command;
           + " POLL_INTERVAL_MS, MONITOR_INTERVAL_MS, MAX_CONCURRENT_JOBS, SHUTDOWN_TIMEOUT_MS,"
           + " HEALTH_CHECK_PORT, HEALTH_BIND_ADDRESS, LOG_LEVEL, JOB_LEASE_MS, REAP_GRACE_MS,"
           + " JOB_TIMEOUT_MS, FAIRNESS_BOUND_MS, MAX_RUNNING_SESSIONS,"
-          + " QUEUE_SCHEMA, WORKER_ID."
+          + " QUEUE_SCHEMA, WORKER_ID, DASHBOARD_TOKEN, DASHBOARD_BIND."
     })
 public final class Main implements Runnable {
 
@@ -82,6 +82,7 @@ public final class Main implements Runnable {
     cl.addSubcommand(new MigrateCommand(cli));
     cl.addSubcommand(new JobsCommand(cli));
     cl.addSubcommand(new DemoCommand(cli));
+    cl.addSubcommand(new DashboardCommand(cli));
     cl.addSubcommand(new BenchCommand(cli.env(), Notifiers::postgres));
     cl.setOut(cli.out());
     cl.setErr(cli.err());

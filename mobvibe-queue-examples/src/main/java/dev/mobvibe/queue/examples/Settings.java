@@ -2,6 +2,7 @@ package dev.mobvibe.queue.examples;
 
 import dev.mobvibe.queue.DatabaseUrl;
 import dev.mobvibe.queue.JobProcessor;
+import dev.mobvibe.queue.dashboard.Dashboard;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -44,6 +45,8 @@ public final class Settings {
   static final String WORKER_ID = "WORKER_ID";
   static final String RETENTION_FINISHED_HOURS = "RETENTION_FINISHED_HOURS";
   static final String RETENTION_DEAD_LETTER_HOURS = "RETENTION_DEAD_LETTER_HOURS";
+  static final String DASHBOARD_TOKEN = "DASHBOARD_TOKEN";
+  static final String DASHBOARD_BIND = "DASHBOARD_BIND";
 
   /**
    * The flag that overrides each setting, named with it in every error. Defaults and meanings are
@@ -83,6 +86,9 @@ public final class Settings {
    */
   static final String DEFAULT_HEALTH_BIND_ADDRESS = "0.0.0.0";
 
+  /** Where the {@code dashboard} command listens unless told: this machine only. */
+  static final String DEFAULT_DASHBOARD_BIND = "127.0.0.1";
+
   private static final List<String> LEVELS =
       List.of("trace", "debug", "info", "warn", "error", "off");
 
@@ -106,6 +112,8 @@ public final class Settings {
   private final String workerId;
   private final Duration retentionFinished;
   private final Duration retentionDeadLetters;
+  private final String dashboardToken;
+  private final String dashboardBind;
 
   private Settings(Reader r) {
     this.databaseUrl = r.databaseUrl();
@@ -139,6 +147,20 @@ public final class Settings {
     this.workerId =
         r.pattern(
             WORKER_ID, null, WORKER, "1 to 100 letters, digits, '.', '_', ':' or '-' characters");
+    this.dashboardToken = r.secret(DASHBOARD_TOKEN);
+    if (dashboardToken != null && dashboardToken.length() < Dashboard.MIN_TOKEN_LENGTH) {
+      throw new Invalid(
+          r.label(DASHBOARD_TOKEN)
+              + " must be at least "
+              + Dashboard.MIN_TOKEN_LENGTH
+              + " characters (value not shown)");
+    }
+    this.dashboardBind =
+        r.pattern(
+            DASHBOARD_BIND,
+            DEFAULT_DASHBOARD_BIND,
+            ADDRESS,
+            "an IP address (127.0.0.1: this machine only; 0.0.0.0: every interface) or a host name");
     this.retentionFinished = hours(r.integer(RETENTION_FINISHED_HOURS, 168, 0, 87_600));
     this.retentionDeadLetters = hours(r.integer(RETENTION_DEAD_LETTER_HOURS, 720, 0, 87_600));
   }
@@ -411,6 +433,25 @@ public final class Settings {
     return Optional.ofNullable(retentionDeadLetters);
   }
 
+  /**
+   * The dashboard's token (DASHBOARD_TOKEN), if set: then the worker serves the dashboard at {@code
+   * /dashboard} on its health port. A secret: never log it.
+   *
+   * @return the token
+   */
+  public Optional<String> dashboardToken() {
+    return Optional.ofNullable(dashboardToken);
+  }
+
+  /**
+   * Where the {@code dashboard} command listens (DASHBOARD_BIND, default 127.0.0.1).
+   *
+   * @return the address
+   */
+  public String dashboardBind() {
+    return dashboardBind;
+  }
+
   @Override
   public String toString() {
     return "Settings[databaseUrl="
@@ -447,6 +488,10 @@ public final class Settings {
         + (retentionFinished == null ? 0 : retentionFinished.toHours())
         + ", retentionDeadLetterHours="
         + (retentionDeadLetters == null ? 0 : retentionDeadLetters.toHours())
+        + ", dashboardToken="
+        + (dashboardToken == null ? "(unset)" : "***")
+        + ", dashboardBind="
+        + dashboardBind
         + "]";
   }
 

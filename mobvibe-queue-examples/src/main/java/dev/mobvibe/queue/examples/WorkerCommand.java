@@ -13,6 +13,7 @@ import dev.mobvibe.queue.NewJob;
 import dev.mobvibe.queue.QueueMonitor;
 import dev.mobvibe.queue.QueueReport;
 import dev.mobvibe.queue.QueueStats;
+import dev.mobvibe.queue.dashboard.Dashboard;
 import dev.mobvibe.queue.micrometer.QueueMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -60,7 +61,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {
       "Runs a worker: claims jobs (highest priority first), runs the simulated coding session"
-          + " handler and a simulated send_email handler, retries failures with backoff, serves GET /health and GET /metrics, and"
+          + " handler and a simulated send_email handler, retries failures with backoff, serves GET /health and GET /metrics"
+          + " (and the dashboard at /dashboard when DASHBOARD_TOKEN is set), and"
           + " stops gracefully on SIGTERM/SIGINT.",
       "Settings come from the environment (see the README); each flag below overrides its"
           + " variable."
@@ -328,17 +330,21 @@ final class WorkerCommand implements Callable<Integer> {
         }
         Probe probe = new Probe(queue, db.password());
         QueueMonitor monitor = QueueMonitor.builder(queue).onReport(metrics::update).build();
+        Dashboard dashboard =
+            settings.dashboardToken().map(t -> dashboard(queue, t, choice)).orElse(null);
         HealthServer server;
         try {
           server =
               HealthServer.start(
                   healthAddress,
                   settings.healthCheckPort(),
+                  HealthServer.REQUEST_TIME_LIMIT,
                   () -> health(p, choice, monitor, probe),
                   () -> {
                     probe.stats().ifPresent(metrics::update);
                     return registry.scrape();
-                  });
+                  },
+                  dashboard);
         } catch (RuntimeException e) {
           monitor.close();
           if (choice.notifier() != null) {
@@ -355,6 +361,12 @@ final class WorkerCommand implements Callable<Integer> {
               "worker {} ready: health on http://{}/health, metrics on /metrics",
               p.workerId(),
               hostAndPort(server.address(), server.port()));
+          if (dashboard != null) {
+            log.info(
+                "dashboard on http://{}{}/",
+                hostAndPort(server.address(), server.port()),
+                HealthServer.DASHBOARD_PATH);
+          }
           ready.countDown();
           awaitStop(p, queue, finished, settings.pollInterval());
           log.info("worker {} stopping", p.workerId());
@@ -372,6 +384,15 @@ final class WorkerCommand implements Callable<Integer> {
       }
       return 0;
     }
+  }
+
+  /** The dashboard of the worker's queue, showing the state of its notifier if it has one. */
+  private static Dashboard dashboard(JobQueue queue, String token, Notifiers.Choice choice) {
+    Dashboard.Builder b = Dashboard.builder(queue).token(token);
+    if (choice.notifier() != null) {
+      b.notifierState(() -> choice.notifier().state());
+    }
+    return b.build();
   }
 
   /** The endpoint's address for the ready line: an IPv6 address in brackets. */
