@@ -1,5 +1,6 @@
 package dev.mobvibe.queue;
 
+import dev.mobvibe.queue.internal.QueueSchema;
 import dev.mobvibe.queue.internal.engine.Engine;
 import dev.mobvibe.queue.internal.engine.EngineSettings;
 import java.time.Duration;
@@ -7,6 +8,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -138,7 +140,10 @@ public final class JobProcessor implements AutoCloseable {
    * Starts claiming and running jobs. The notifier is subscribed first: if that throws, nothing has
    * started and the processor stays {@link State#NEW}.
    *
-   * @throws IllegalStateException if the processor was already started or stopped
+   * @throws IllegalStateException if the processor was already started or stopped, or if the
+   *     database's schema lacks migrations this build needs (the message names them); then no
+   *     thread has started and the processor stays {@link State#NEW}
+   * @throws QueueException if the schema version cannot be read
    */
   public void start() {
     synchronized (lifecycle) {
@@ -150,6 +155,7 @@ public final class JobProcessor implements AutoCloseable {
                 + state.name().toLowerCase(Locale.ROOT)
                 + "; a processor starts once: build a new one");
       }
+      checkSchemaVersion();
       engine.start(notifier);
       state = State.RUNNING;
       log.info(
@@ -159,6 +165,30 @@ public final class JobProcessor implements AutoCloseable {
           settings.pollInterval().toMillis(),
           settings.leaseDuration().toMillis(),
           notifier == null ? "none (polling)" : notifier.getClass().getSimpleName());
+    }
+  }
+
+  /** Refuses to start on a schema older than the statements of this build need. */
+  private void checkSchemaVersion() {
+    int version = queue.schemaVersion();
+    List<Integer> missing = QueueSchema.versionsAfter(version);
+    if (!missing.isEmpty()) {
+      throw new IllegalStateException(
+          "JobProcessor "
+              + workerId()
+              + " cannot start: schema "
+              + queue.schema()
+              + " is at version "
+              + version
+              + " but this build needs version "
+              + QueueSchema.LATEST_VERSION
+              + "; missing migration"
+              + (missing.size() == 1 ? " " : "s ")
+              + missing.stream().map(String::valueOf).collect(Collectors.joining(", "))
+              + ". Run JobQueue.migrate() (or the worker's migrate command), or apply"
+              + " MigrationScript.all(\""
+              + queue.schema()
+              + "\") with your migration tool (migrate --print-sql prints them)");
     }
   }
 
