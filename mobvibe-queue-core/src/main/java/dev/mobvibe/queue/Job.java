@@ -61,7 +61,31 @@ public record Job(
     String outputJson,
     int snoozes) {
 
-  /** Checks the required components and copies the error list and metadata. */
+  /**
+   * Checks the required components and copies the error list and metadata.
+   *
+   * @param id see {@link #id()}
+   * @param kind see {@link #kind()}
+   * @param sessionId see {@link #sessionId()}
+   * @param prompt see {@link #prompt()}
+   * @param priority see {@link #priority()}
+   * @param status see {@link #status()}
+   * @param retryCount see {@link #retryCount()}
+   * @param maxAttempts see {@link #maxAttempts()}
+   * @param runAt see {@link #runAt()}
+   * @param createdAt see {@link #createdAt()}
+   * @param startedAt see {@link #startedAt()}
+   * @param completedAt see {@link #completedAt()}
+   * @param errorMessage see {@link #errorMessage()}
+   * @param idempotencyKey see {@link #idempotencyKey()}
+   * @param leaseOwner see {@link #leaseOwner()}
+   * @param leaseExpiresAt see {@link #leaseExpiresAt()}
+   * @param errors see {@link #errors()}
+   * @param argsJson see {@link #argsJson()}
+   * @param metadata see {@link #metadata()}
+   * @param outputJson see {@link #outputJson()}
+   * @param snoozes see {@link #snoozes()}
+   */
   public Job {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(kind, "kind");

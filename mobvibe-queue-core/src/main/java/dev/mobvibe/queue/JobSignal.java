@@ -26,7 +26,14 @@ public record JobSignal(Source source, UUID jobId, UUID sessionId, Integer prior
     RECONNECT
   }
 
-  /** Checks that the source is present. */
+  /**
+   * Checks that the source is present.
+   *
+   * @param source see {@link #source()}
+   * @param jobId see {@link #jobId()}
+   * @param sessionId see {@link #sessionId()}
+   * @param priority see {@link #priority()}
+   */
   public JobSignal {
     Objects.requireNonNull(source, "source");
   }

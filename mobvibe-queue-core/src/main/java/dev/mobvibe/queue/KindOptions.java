@@ -21,7 +21,13 @@ public record KindOptions(int maxAttempts, Duration timeout, RetryPolicy retryPo
   /** No overrides: every job of the kind runs with the processor's settings. */
   public static final KindOptions DEFAULTS = new KindOptions(0, null, null);
 
-  /** Checks the options; see the builder's methods for the rules. */
+  /**
+   * Checks the options; see the builder's methods for the rules.
+   *
+   * @param maxAttempts see {@link #maxAttempts()}
+   * @param timeout see {@link #timeout()}
+   * @param retryPolicy see {@link #retryPolicy()}
+   */
   public KindOptions {
     if (maxAttempts < 0 || maxAttempts > NewJob.MAX_ATTEMPTS_LIMIT) {
       throw new IllegalArgumentException(

@@ -57,6 +57,10 @@ public record MigrationScript(
   /**
    * Creates a script; the list is copied.
    *
+   * @param version see {@link #version()}
+   * @param description see {@link #description()}
+   * @param onlineStatements see {@link #onlineStatements()}
+   * @param sql see {@link #sql()}
    * @throws NullPointerException if an argument is null
    */
   public MigrationScript {

@@ -85,7 +85,21 @@ public record NewJob(
   /** The longest idempotency key accepted, in characters: 255. */
   public static final int MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
-  /** Checks every component; see the builder's methods for the rules. */
+  /**
+   * Checks every component; see the builder's methods for the rules.
+   *
+   * @param kind see {@link #kind()}
+   * @param args see {@link #args()}
+   * @param prompt see {@link #prompt()}
+   * @param sessionId see {@link #sessionId()}
+   * @param priority see {@link #priority()}
+   * @param maxAttempts see {@link #maxAttempts()}
+   * @param runAt see {@link #runAt()}
+   * @param delay see {@link #delay()}
+   * @param idempotencyKey see {@link #idempotencyKey()}
+   * @param metadata see {@link #metadata()}
+   * @param unique see {@link #unique()}
+   */
   public NewJob {
     checkKind(kind);
     if (CODING_SESSION_KIND.equals(kind)) {

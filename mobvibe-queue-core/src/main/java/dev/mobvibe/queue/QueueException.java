@@ -12,6 +12,7 @@ import java.sql.SQLException;
 public class QueueException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
+  /** The SQLState of the cause, or null when there is none. */
   private final String sqlState;
 
   /**

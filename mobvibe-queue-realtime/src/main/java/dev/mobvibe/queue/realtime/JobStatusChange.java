@@ -18,7 +18,15 @@ import java.util.UUID;
 public record JobStatusChange(
     UUID jobId, UUID sessionId, JobStatus oldStatus, JobStatus newStatus, Instant updatedAt) {
 
-  /** Checks that the job and the statuses are present. */
+  /**
+   * Checks that the job and the statuses are present.
+   *
+   * @param jobId see {@link #jobId()}
+   * @param sessionId see {@link #sessionId()}
+   * @param oldStatus see {@link #oldStatus()}
+   * @param newStatus see {@link #newStatus()}
+   * @param updatedAt see {@link #updatedAt()}
+   */
   public JobStatusChange {
     Objects.requireNonNull(jobId, "jobId");
     Objects.requireNonNull(oldStatus, "oldStatus");

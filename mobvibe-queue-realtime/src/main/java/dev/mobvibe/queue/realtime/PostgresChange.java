@@ -31,7 +31,17 @@ public record PostgresChange(
     JsonNode oldRecord,
     List<String> errors) {
 
-  /** Checks that the parts are present and copies the error list. */
+  /**
+   * Checks that the parts are present and copies the error list.
+   *
+   * @param schema see {@link #schema()}
+   * @param table see {@link #table()}
+   * @param type see {@link #type()}
+   * @param commitTimestamp see {@link #commitTimestamp()}
+   * @param newRecord see {@link #newRecord()}
+   * @param oldRecord see {@link #oldRecord()}
+   * @param errors see {@link #errors()}
+   */
   public PostgresChange {
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(newRecord, "newRecord");

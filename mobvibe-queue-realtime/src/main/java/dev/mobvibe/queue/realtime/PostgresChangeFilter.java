@@ -20,6 +20,10 @@ public record PostgresChangeFilter(ChangeEvent event, String schema, String tabl
   /**
    * Checks the parts.
    *
+   * @param event see {@link #event()}
+   * @param schema see {@link #schema()}
+   * @param table see {@link #table()}
+   * @param filter see {@link #filter()}
    * @throws NullPointerException if event or schema is null
    * @throws IllegalArgumentException if schema is blank, or table or filter is present but blank
    */

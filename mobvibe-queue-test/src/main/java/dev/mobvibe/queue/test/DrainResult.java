@@ -18,7 +18,11 @@ import java.util.Objects;
  */
 public record DrainResult(List<Attempt> attempts) {
 
-  /** Copies the list. */
+  /**
+   * Copies the list.
+   *
+   * @param attempts see {@link #attempts()}
+   */
   public DrainResult {
     attempts = List.copyOf(attempts);
   }
@@ -59,7 +63,15 @@ public record DrainResult(List<Attempt> attempts) {
   public record Attempt(
       Job job, int attempt, Outcome outcome, Throwable error, List<Event> events) {
 
-    /** Checks the required components and copies the events. */
+    /**
+     * Checks the required components and copies the events.
+     *
+     * @param job see {@link #job()}
+     * @param attempt see {@link #attempt()}
+     * @param outcome see {@link #outcome()}
+     * @param error see {@link #error()}
+     * @param events see {@link #events()}
+     */
     public Attempt {
       Objects.requireNonNull(job, "job");
       Objects.requireNonNull(outcome, "outcome");
