@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A snapshot of one row of {@code coding_jobs}. Immutable; it does not change when the row does.
@@ -41,24 +42,24 @@ import java.util.UUID;
 public record Job(
     UUID id,
     String kind,
-    UUID sessionId,
-    String prompt,
+    @Nullable UUID sessionId,
+    @Nullable String prompt,
     int priority,
     JobStatus status,
     int retryCount,
     int maxAttempts,
     Instant runAt,
     Instant createdAt,
-    Instant startedAt,
-    Instant completedAt,
-    String errorMessage,
-    String idempotencyKey,
-    String leaseOwner,
-    Instant leaseExpiresAt,
+    @Nullable Instant startedAt,
+    @Nullable Instant completedAt,
+    @Nullable String errorMessage,
+    @Nullable String idempotencyKey,
+    @Nullable String leaseOwner,
+    @Nullable Instant leaseExpiresAt,
     List<JobError> errors,
     String argsJson,
     Map<String, String> metadata,
-    String outputJson,
+    @Nullable String outputJson,
     int snoozes) {
 
   /**
@@ -141,7 +142,7 @@ public record Job(
    *     recorded nothing)
    * @throws IllegalArgumentException if the JSON does not fit the type, naming the job and kind
    */
-  public <A> A output(Class<A> type) {
+  public <A> @Nullable A output(Class<A> type) {
     return output(JsonMappers.standard(), type);
   }
 
@@ -154,7 +155,7 @@ public record Job(
    * @return the output, or {@code null} when the job has none
    * @throws IllegalArgumentException if the JSON does not fit the type, naming the job and kind
    */
-  public <A> A output(ObjectMapper mapper, Class<A> type) {
+  public <A> @Nullable A output(ObjectMapper mapper, Class<A> type) {
     Objects.requireNonNull(mapper, "mapper must not be null");
     Objects.requireNonNull(type, "type must not be null");
     return outputJson == null ? null : decode(mapper, "output", outputJson, type);

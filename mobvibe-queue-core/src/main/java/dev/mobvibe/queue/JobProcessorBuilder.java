@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ThreadFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Builds a {@link JobProcessor}: start with {@link JobProcessor#builder(JobQueue)} and register a
@@ -201,7 +202,7 @@ public final class JobProcessorBuilder {
    * @param heartbeatTimeout a positive duration, or {@code null} for off
    * @return this builder
    */
-  public JobProcessorBuilder heartbeatTimeout(Duration heartbeatTimeout) {
+  public JobProcessorBuilder heartbeatTimeout(@Nullable Duration heartbeatTimeout) {
     this.heartbeatTimeout = heartbeatTimeout;
     return this;
   }
@@ -299,7 +300,7 @@ public final class JobProcessorBuilder {
    * @param notifier the notifier, or {@code null} for none
    * @return this builder
    */
-  public JobProcessorBuilder notifier(JobNotifier notifier) {
+  public JobProcessorBuilder notifier(@Nullable JobNotifier notifier) {
     this.notifier = notifier;
     return this;
   }

@@ -2,6 +2,7 @@ package dev.mobvibe.queue;
 
 import java.time.Duration;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a processor does differently for the jobs of one kind, given with its handler ({@link
@@ -16,7 +17,8 @@ import java.util.Objects;
  * @param retryPolicy the backoff between attempts, overriding the processor's; {@code null} when
  *     unset
  */
-public record KindOptions(int maxAttempts, Duration timeout, RetryPolicy retryPolicy) {
+public record KindOptions(
+    int maxAttempts, @Nullable Duration timeout, @Nullable RetryPolicy retryPolicy) {
 
   /** No overrides: every job of the kind runs with the processor's settings. */
   public static final KindOptions DEFAULTS = new KindOptions(0, null, null);

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A job to enqueue: built with {@link #builder(String)} (a coding session's prompt) or {@link
@@ -42,16 +43,16 @@ import java.util.regex.Pattern;
  */
 public record NewJob(
     String kind,
-    JobArgs args,
-    String prompt,
-    UUID sessionId,
+    @Nullable JobArgs args,
+    @Nullable String prompt,
+    @Nullable UUID sessionId,
     int priority,
     int maxAttempts,
-    Instant runAt,
+    @Nullable Instant runAt,
     Duration delay,
-    String idempotencyKey,
+    @Nullable String idempotencyKey,
     Map<String, String> metadata,
-    UniqueOptions unique) {
+    @Nullable UniqueOptions unique) {
 
   /**
    * The kind of the seed's jobs, a coding session's prompt: {@code coding_session}. Every job
@@ -402,7 +403,7 @@ public record NewJob(
      * @return this builder
      * @see UniqueOptions
      */
-    public Builder unique(UniqueOptions unique) {
+    public Builder unique(@Nullable UniqueOptions unique) {
       this.unique = unique;
       return this;
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One row change delivered by Supabase Realtime. Values in the records are typed JSON, as the
@@ -26,7 +27,7 @@ public record PostgresChange(
     String schema,
     String table,
     ChangeEvent type,
-    Instant commitTimestamp,
+    @Nullable Instant commitTimestamp,
     JsonNode newRecord,
     JsonNode oldRecord,
     List<String> errors) {

@@ -3,6 +3,7 @@ package dev.mobvibe.queue.test;
 import dev.mobvibe.queue.Job;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What one {@link JobDrainer#drain()} or {@link JobDrainer#drainAll()} did: every attempt it ran,
@@ -61,7 +62,7 @@ public record DrainResult(List<Attempt> attempts) {
    * @param events the session events the handler emitted in this attempt, in order
    */
   public record Attempt(
-      Job job, int attempt, Outcome outcome, Throwable error, List<Event> events) {
+      Job job, int attempt, Outcome outcome, @Nullable Throwable error, List<Event> events) {
 
     /**
      * Checks the required components and copies the events.
