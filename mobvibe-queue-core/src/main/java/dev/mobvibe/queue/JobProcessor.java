@@ -140,10 +140,14 @@ public final class JobProcessor implements AutoCloseable {
    * Starts claiming and running jobs. The notifier is subscribed first: if that throws, nothing has
    * started and the processor stays {@link State#NEW}.
    *
+   * <p>Before anything starts it reads the schema version and refuses a schema that lacks
+   * migrations this build needs. When the database cannot be reached the check is skipped with a
+   * warning and the processor starts anyway, claiming once the database answers; the read then
+   * returns after the pool's connection timeout.
+   *
    * @throws IllegalStateException if the processor was already started or stopped, or if the
-   *     database's schema lacks migrations this build needs (the message names them); then no
-   *     thread has started and the processor stays {@link State#NEW}
-   * @throws QueueException if the schema version cannot be read
+   *     database's schema lacks migrations this build needs (the message names them and says how to
+   *     apply them); then no thread has started and the processor stays {@link State#NEW}
    */
   public void start() {
     synchronized (lifecycle) {
@@ -168,9 +172,23 @@ public final class JobProcessor implements AutoCloseable {
     }
   }
 
-  /** Refuses to start on a schema older than the statements of this build need. */
+  /**
+   * Refuses to start on a schema older than the statements of this build need. A database that
+   * cannot be reached is no reason to refuse: a processor may start before its database is up and
+   * drains once it is, so then the check is skipped with a warning.
+   */
   private void checkSchemaVersion() {
-    int version = queue.schemaVersion();
+    int version;
+    try {
+      version = queue.schemaVersion();
+    } catch (QueueException e) {
+      log.warn(
+          "worker {}: cannot read the schema version of {} ({}); starting without checking it",
+          workerId(),
+          queue.schema(),
+          e.getMessage());
+      return;
+    }
     List<Integer> missing = QueueSchema.versionsAfter(version);
     if (!missing.isEmpty()) {
       throw new IllegalStateException(
