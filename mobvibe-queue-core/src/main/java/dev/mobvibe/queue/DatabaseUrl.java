@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A PostgreSQL connection string as users paste it, split into a JDBC URL without credentials and
@@ -144,7 +145,7 @@ public final class DatabaseUrl {
    * @param password the password, or {@code null} to keep this URL's
    * @return the copy; this instance is unchanged
    */
-  public DatabaseUrl withCredentials(String user, String password) {
+  public DatabaseUrl withCredentials(@Nullable String user, @Nullable String password) {
     return new DatabaseUrl(
         jdbcUrl, user != null ? user : this.user, password != null ? password : this.password);
   }
@@ -203,7 +204,7 @@ public final class DatabaseUrl {
    * @param url any connection string, or {@code null}
    * @return the same string without its passwords, or {@code null} for {@code null}
    */
-  public static String redact(String url) {
+  public static @Nullable String redact(@Nullable String url) {
     if (url == null) {
       return null;
     }

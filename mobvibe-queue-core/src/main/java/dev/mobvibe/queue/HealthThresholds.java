@@ -34,7 +34,18 @@ public record HealthThresholds(
       new HealthThresholds(
           1_000, 10_000, Duration.ofMinutes(5), Duration.ofMinutes(30), 0.10, 0.50, 1, 10);
 
-  /** Checks that every limit is positive and each unhealthy limit is at least its degraded one. */
+  /**
+   * Checks that every limit is positive and each unhealthy limit is at least its degraded one.
+   *
+   * @param degradedPending see {@link #degradedPending()}
+   * @param unhealthyPending see {@link #unhealthyPending()}
+   * @param degradedOldestPending see {@link #degradedOldestPending()}
+   * @param unhealthyOldestPending see {@link #unhealthyOldestPending()}
+   * @param degradedFailureRate see {@link #degradedFailureRate()}
+   * @param unhealthyFailureRate see {@link #unhealthyFailureRate()}
+   * @param degradedExpiredLeases see {@link #degradedExpiredLeases()}
+   * @param unhealthyExpiredLeases see {@link #unhealthyExpiredLeases()}
+   */
   public HealthThresholds {
     Objects.requireNonNull(degradedOldestPending, "degradedOldestPending");
     Objects.requireNonNull(unhealthyOldestPending, "unhealthyOldestPending");

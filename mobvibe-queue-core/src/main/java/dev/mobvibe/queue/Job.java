@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A snapshot of one row of {@code coding_jobs}. Immutable; it does not change when the row does.
@@ -43,28 +44,53 @@ import java.util.UUID;
 public record Job(
     UUID id,
     String kind,
-    UUID sessionId,
-    String prompt,
+    @Nullable UUID sessionId,
+    @Nullable String prompt,
     int priority,
     JobStatus status,
     int retryCount,
     int maxAttempts,
     Instant runAt,
     Instant createdAt,
-    Instant startedAt,
-    Instant completedAt,
-    String errorMessage,
-    String idempotencyKey,
-    String leaseOwner,
-    Instant leaseExpiresAt,
+    @Nullable Instant startedAt,
+    @Nullable Instant completedAt,
+    @Nullable String errorMessage,
+    @Nullable String idempotencyKey,
+    @Nullable String leaseOwner,
+    @Nullable Instant leaseExpiresAt,
     List<JobError> errors,
     String argsJson,
     Map<String, String> metadata,
-    String outputJson,
+    @Nullable String outputJson,
     int snoozes,
-    String concurrencyKey) {
+    @Nullable String concurrencyKey) {
 
-  /** Checks the required components and copies the error list and metadata. */
+  /**
+   * Checks the required components and copies the error list and metadata.
+   *
+   * @param id see {@link #id()}
+   * @param kind see {@link #kind()}
+   * @param sessionId see {@link #sessionId()}
+   * @param prompt see {@link #prompt()}
+   * @param priority see {@link #priority()}
+   * @param status see {@link #status()}
+   * @param retryCount see {@link #retryCount()}
+   * @param maxAttempts see {@link #maxAttempts()}
+   * @param runAt see {@link #runAt()}
+   * @param createdAt see {@link #createdAt()}
+   * @param startedAt see {@link #startedAt()}
+   * @param completedAt see {@link #completedAt()}
+   * @param errorMessage see {@link #errorMessage()}
+   * @param idempotencyKey see {@link #idempotencyKey()}
+   * @param leaseOwner see {@link #leaseOwner()}
+   * @param leaseExpiresAt see {@link #leaseExpiresAt()}
+   * @param errors see {@link #errors()}
+   * @param argsJson see {@link #argsJson()}
+   * @param metadata see {@link #metadata()}
+   * @param outputJson see {@link #outputJson()}
+   * @param snoozes see {@link #snoozes()}
+   * @param concurrencyKey see {@link #concurrencyKey()}
+   */
   public Job {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(kind, "kind");
@@ -120,7 +146,7 @@ public record Job(
    *     recorded nothing)
    * @throws IllegalArgumentException if the JSON does not fit the type, naming the job and kind
    */
-  public <A> A output(Class<A> type) {
+  public <A> @Nullable A output(Class<A> type) {
     return output(JsonMappers.standard(), type);
   }
 
@@ -133,7 +159,7 @@ public record Job(
    * @return the output, or {@code null} when the job has none
    * @throws IllegalArgumentException if the JSON does not fit the type, naming the job and kind
    */
-  public <A> A output(ObjectMapper mapper, Class<A> type) {
+  public <A> @Nullable A output(ObjectMapper mapper, Class<A> type) {
     Objects.requireNonNull(mapper, "mapper must not be null");
     Objects.requireNonNull(type, "type must not be null");
     return outputJson == null ? null : decode(mapper, "output", outputJson, type);

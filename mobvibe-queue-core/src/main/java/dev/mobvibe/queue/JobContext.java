@@ -2,6 +2,7 @@ package dev.mobvibe.queue;
 
 import java.time.Duration;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a {@link JobHandler} gets besides its job: the attempt number, a cancellation signal,
@@ -110,7 +111,7 @@ public interface JobContext {
    * @throws IllegalStateException if the job belongs to no session (a kind other than {@link
    *     NewJob#CODING_SESSION_KIND})
    */
-  void emitEvent(String type, Object data);
+  void emitEvent(String type, @Nullable Object data);
 
   /**
    * Records the job's output: a small JSON result stored in the job's row when this attempt
@@ -130,7 +131,7 @@ public interface JobContext {
    * @throws IllegalArgumentException if the value cannot be serialized or its JSON is larger than
    *     {@link #MAX_OUTPUT_BYTES}, naming the size and the limit; the output recorded before stays
    */
-  void recordOutput(Object value);
+  void recordOutput(@Nullable Object value);
 
   /**
    * The time this attempt may still run before the processor's job timeout cancels it.

@@ -1,6 +1,7 @@
 package dev.mobvibe.queue;
 
 import java.time.Instant;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One failed attempt of a job, as kept in the job's error history ({@code coding_jobs.errors}).
@@ -10,4 +11,4 @@ import java.time.Instant;
  * @param at when the failure was recorded (database time)
  * @param worker the worker that held the job, or {@code null} when unknown
  */
-public record JobError(int attempt, String error, Instant at, String worker) {}
+public record JobError(int attempt, String error, Instant at, @Nullable String worker) {}

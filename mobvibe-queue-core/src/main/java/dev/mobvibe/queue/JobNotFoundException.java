@@ -6,6 +6,7 @@ import java.util.UUID;
 public final class JobNotFoundException extends QueueException {
   private static final long serialVersionUID = 1L;
 
+  /** The id that was not found. */
   private final UUID jobId;
 
   /**

@@ -1,5 +1,6 @@
 package dev.mobvibe.queue;
 
+import dev.mobvibe.queue.internal.QueueSchema;
 import dev.mobvibe.queue.internal.engine.Engine;
 import dev.mobvibe.queue.internal.engine.EngineSettings;
 import dev.mobvibe.queue.internal.engine.Housekeeping;
@@ -8,6 +9,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -164,7 +166,14 @@ public final class JobProcessor implements AutoCloseable {
    * Starts claiming and running jobs. The notifier is subscribed first: if that throws, nothing has
    * started and the processor stays {@link State#NEW}.
    *
-   * @throws IllegalStateException if the processor was already started or stopped
+   * <p>Before anything starts it reads the schema version and refuses a schema that lacks
+   * migrations this build needs. When the database cannot be reached the check is skipped with a
+   * warning and the processor starts anyway, claiming once the database answers; the read then
+   * returns after the pool's connection timeout.
+   *
+   * @throws IllegalStateException if the processor was already started or stopped, or if the
+   *     database's schema lacks migrations this build needs (the message names them and says how to
+   *     apply them); then no thread has started and the processor stays {@link State#NEW}
    */
   public void start() {
     synchronized (lifecycle) {
@@ -176,6 +185,7 @@ public final class JobProcessor implements AutoCloseable {
                 + state.name().toLowerCase(Locale.ROOT)
                 + "; a processor starts once: build a new one");
       }
+      checkSchemaVersion();
       engine.start(notifier);
       housekeeping.start();
       state = State.RUNNING;
@@ -186,6 +196,44 @@ public final class JobProcessor implements AutoCloseable {
           settings.pollInterval().toMillis(),
           settings.leaseDuration().toMillis(),
           notifier == null ? "none (polling)" : notifier.getClass().getSimpleName());
+    }
+  }
+
+  /**
+   * Refuses to start on a schema older than the statements of this build need. A database that
+   * cannot be reached is no reason to refuse: a processor may start before its database is up and
+   * drains once it is, so then the check is skipped with a warning.
+   */
+  private void checkSchemaVersion() {
+    int version;
+    try {
+      version = queue.schemaVersion();
+    } catch (QueueException e) {
+      log.warn(
+          "worker {}: cannot read the schema version of {} ({}); starting without checking it",
+          workerId(),
+          queue.schema(),
+          e.getMessage());
+      return;
+    }
+    List<Integer> missing = QueueSchema.versionsAfter(version);
+    if (!missing.isEmpty()) {
+      throw new IllegalStateException(
+          "JobProcessor "
+              + workerId()
+              + " cannot start: schema "
+              + queue.schema()
+              + " is at version "
+              + version
+              + " but this build needs version "
+              + QueueSchema.LATEST_VERSION
+              + "; missing migration"
+              + (missing.size() == 1 ? " " : "s ")
+              + missing.stream().map(String::valueOf).collect(Collectors.joining(", "))
+              + ". Run JobQueue.migrate() (or the worker's migrate command), or apply"
+              + " MigrationScript.all(\""
+              + queue.schema()
+              + "\") with your migration tool (migrate --print-sql prints them)");
     }
   }
 

@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.concurrent.ThreadFactory;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Builds a {@link JobProcessor}: start with {@link JobProcessor#builder(JobQueue)} and register a
@@ -218,7 +219,7 @@ public final class JobProcessorBuilder {
    * @param heartbeatTimeout a positive duration, or {@code null} for off
    * @return this builder
    */
-  public JobProcessorBuilder heartbeatTimeout(Duration heartbeatTimeout) {
+  public JobProcessorBuilder heartbeatTimeout(@Nullable Duration heartbeatTimeout) {
     this.heartbeatTimeout = heartbeatTimeout;
     return this;
   }
@@ -345,7 +346,7 @@ public final class JobProcessorBuilder {
    * @param notifier the notifier, or {@code null} for none
    * @return this builder
    */
-  public JobProcessorBuilder notifier(JobNotifier notifier) {
+  public JobProcessorBuilder notifier(@Nullable JobNotifier notifier) {
     this.notifier = notifier;
     return this;
   }
@@ -584,7 +585,8 @@ public final class JobProcessorBuilder {
    *     ever
    * @return this builder
    */
-  public JobProcessorBuilder retention(Duration finished, Duration deadLetters) {
+  public JobProcessorBuilder retention(
+      @Nullable Duration finished, @Nullable Duration deadLetters) {
     this.retention = true;
     this.retentionFinished = finished;
     this.retentionDeadLetters = deadLetters;

@@ -26,6 +26,7 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The job queue: enqueue, claim, complete, fail, cancel and replay jobs stored in PostgreSQL, and
@@ -458,7 +459,7 @@ public final class JobQueue implements AutoCloseable {
    * @return the jobs
    * @throws IllegalArgumentException if the limit is out of range
    */
-  public List<Job> listJobs(JobStatus status, int limit) {
+  public List<Job> listJobs(@Nullable JobStatus status, int limit) {
     if (limit < 1 || limit > 1000) {
       throw new IllegalArgumentException("limit must be between 1 and 1000, was " + limit);
     }
@@ -771,7 +772,7 @@ public final class JobQueue implements AutoCloseable {
      * @param objectMapper the mapper, or {@code null} for the default
      * @return this builder
      */
-    public Builder objectMapper(ObjectMapper objectMapper) {
+    public Builder objectMapper(@Nullable ObjectMapper objectMapper) {
       this.objectMapper = objectMapper;
       return this;
     }

@@ -2,6 +2,7 @@ package dev.mobvibe.queue;
 
 import java.util.Objects;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A hint that new jobs may be waiting. A signal only wakes a claimer; it promises nothing, and a
@@ -12,7 +13,8 @@ import java.util.UUID;
  * @param sessionId the inserted job's session when known, else {@code null}
  * @param priority the inserted job's priority when known, else {@code null}
  */
-public record JobSignal(Source source, UUID jobId, UUID sessionId, Integer priority) {
+public record JobSignal(
+    Source source, @Nullable UUID jobId, @Nullable UUID sessionId, @Nullable Integer priority) {
 
   /** Why a signal was sent. */
   public enum Source {
@@ -26,7 +28,14 @@ public record JobSignal(Source source, UUID jobId, UUID sessionId, Integer prior
     RECONNECT
   }
 
-  /** Checks that the source is present. */
+  /**
+   * Checks that the source is present.
+   *
+   * @param source see {@link #source()}
+   * @param jobId see {@link #jobId()}
+   * @param sessionId see {@link #sessionId()}
+   * @param priority see {@link #priority()}
+   */
   public JobSignal {
     Objects.requireNonNull(source, "source");
   }

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a processor does differently for the jobs of one kind, given with its handler ({@link
@@ -25,11 +26,11 @@ import java.util.Objects;
  */
 public record KindOptions(
     int maxAttempts,
-    Duration timeout,
-    RetryPolicy retryPolicy,
+    @Nullable Duration timeout,
+    @Nullable RetryPolicy retryPolicy,
     int maxRunning,
     Map<String, Integer> maxRunningByKeyPrefix,
-    RateLimit rateLimit) {
+    @Nullable RateLimit rateLimit) {
 
   /** No overrides: every job of the kind runs with the processor's settings. */
   public static final KindOptions DEFAULTS = new KindOptions(0, null, null, 0, Map.of(), null);
@@ -46,7 +47,12 @@ public record KindOptions(
    * @param per the window, from 1 ms to {@link #MAX_RATE_WINDOW}
    */
   public record RateLimit(int starts, Duration per) {
-    /** Checks the limit. */
+    /**
+     * Checks the limit.
+     *
+     * @param starts see {@link #starts()}
+     * @param per see {@link #per()}
+     */
     public RateLimit {
       if (starts < 1) {
         throw new IllegalArgumentException("rate limit starts must be at least 1, was " + starts);
@@ -59,7 +65,16 @@ public record KindOptions(
     }
   }
 
-  /** Checks the options; see the builder's methods for the rules. */
+  /**
+   * Checks the options; see the builder's methods for the rules.
+   *
+   * @param maxAttempts see {@link #maxAttempts()}
+   * @param timeout see {@link #timeout()}
+   * @param retryPolicy see {@link #retryPolicy()}
+   * @param maxRunning see {@link #maxRunning()}
+   * @param maxRunningByKeyPrefix see {@link #maxRunningByKeyPrefix()}
+   * @param rateLimit see {@link #rateLimit()}
+   */
   public KindOptions {
     if (maxAttempts < 0 || maxAttempts > NewJob.MAX_ATTEMPTS_LIMIT) {
       throw new IllegalArgumentException(

@@ -13,7 +13,14 @@ import java.util.List;
 public record MigrationReport(
     String schema, int fromVersion, int toVersion, List<Integer> applied) {
 
-  /** Copies the list. */
+  /**
+   * Copies the list.
+   *
+   * @param schema see {@link #schema()}
+   * @param fromVersion see {@link #fromVersion()}
+   * @param toVersion see {@link #toVersion()}
+   * @param applied see {@link #applied()}
+   */
   public MigrationReport {
     applied = List.copyOf(applied);
   }

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A job to enqueue: built with {@link #builder(String)} (a coding session's prompt) or {@link
@@ -45,17 +46,17 @@ import java.util.regex.Pattern;
  */
 public record NewJob(
     String kind,
-    JobArgs args,
-    String prompt,
-    UUID sessionId,
+    @Nullable JobArgs args,
+    @Nullable String prompt,
+    @Nullable UUID sessionId,
     int priority,
     int maxAttempts,
-    Instant runAt,
+    @Nullable Instant runAt,
     Duration delay,
-    String idempotencyKey,
+    @Nullable String idempotencyKey,
     Map<String, String> metadata,
-    UniqueOptions unique,
-    String concurrencyKey) {
+    @Nullable UniqueOptions unique,
+    @Nullable String concurrencyKey) {
 
   /**
    * The kind of the seed's jobs, a coding session's prompt: {@code coding_session}. Every job
@@ -92,7 +93,22 @@ public record NewJob(
   /** The longest concurrency key accepted, in characters: 255. */
   public static final int MAX_CONCURRENCY_KEY_LENGTH = 255;
 
-  /** Checks every component; see the builder's methods for the rules. */
+  /**
+   * Checks every component; see the builder's methods for the rules.
+   *
+   * @param kind see {@link #kind()}
+   * @param args see {@link #args()}
+   * @param prompt see {@link #prompt()}
+   * @param sessionId see {@link #sessionId()}
+   * @param priority see {@link #priority()}
+   * @param maxAttempts see {@link #maxAttempts()}
+   * @param runAt see {@link #runAt()}
+   * @param delay see {@link #delay()}
+   * @param idempotencyKey see {@link #idempotencyKey()}
+   * @param metadata see {@link #metadata()}
+   * @param unique see {@link #unique()}
+   * @param concurrencyKey see {@link #concurrencyKey()}
+   */
   public NewJob {
     checkKind(kind);
     if (CODING_SESSION_KIND.equals(kind)) {
@@ -400,7 +416,7 @@ public record NewJob(
      * @return this builder
      * @see UniqueOptions
      */
-    public Builder unique(UniqueOptions unique) {
+    public Builder unique(@Nullable UniqueOptions unique) {
       this.unique = unique;
       return this;
     }
@@ -417,7 +433,7 @@ public record NewJob(
      *     for the default
      * @return this builder
      */
-    public Builder concurrencyKey(String concurrencyKey) {
+    public Builder concurrencyKey(@Nullable String concurrencyKey) {
       this.concurrencyKey = concurrencyKey;
       return this;
     }

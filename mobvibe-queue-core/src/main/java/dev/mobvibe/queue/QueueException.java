@@ -1,6 +1,7 @@
 package dev.mobvibe.queue;
 
 import java.sql.SQLException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The one unchecked exception that MobVibe Queue throws for database failures and queue-level
@@ -12,6 +13,7 @@ import java.sql.SQLException;
 public class QueueException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
+  /** The SQLState of the cause, or null when there is none. */
   private final String sqlState;
 
   /**
@@ -40,7 +42,7 @@ public class QueueException extends RuntimeException {
    *
    * @return the SQLState, or {@code null} when the failure did not come from the database
    */
-  public String sqlState() {
+  public @Nullable String sqlState() {
     return sqlState;
   }
 

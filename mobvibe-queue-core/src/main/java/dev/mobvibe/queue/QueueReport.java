@@ -40,7 +40,18 @@ public record QueueReport(
     UNHEALTHY
   }
 
-  /** Checks and copies the components. */
+  /**
+   * Checks and copies the components.
+   *
+   * @param at see {@link #at()}
+   * @param stats see {@link #stats()}
+   * @param completedPerMinute see {@link #completedPerMinute()}
+   * @param failedPerMinute see {@link #failedPerMinute()}
+   * @param successRate see {@link #successRate()}
+   * @param health see {@link #health()}
+   * @param reasons see {@link #reasons()}
+   * @param pausedKinds see {@link #pausedKinds()}
+   */
   public QueueReport {
     Objects.requireNonNull(at, "at");
     Objects.requireNonNull(stats, "stats");

@@ -71,7 +71,21 @@ public record QueueStats(
     public static final KindStats NONE = new KindStats(0, 0, 0, 0, 0);
   }
 
-  /** Checks and copies the components; {@code byKind} keeps its keys sorted. */
+  /**
+   * Checks and copies the components; {@code byKind} keeps its keys sorted.
+   *
+   * @param pendingCount see {@link #pendingCount()}
+   * @param processingCount see {@link #processingCount()}
+   * @param completedCount see {@link #completedCount()}
+   * @param failedCount see {@link #failedCount()}
+   * @param cancelledCount see {@link #cancelledCount()}
+   * @param delayedCount see {@link #delayedCount()}
+   * @param expiredLeaseCount see {@link #expiredLeaseCount()}
+   * @param oldestPendingAge see {@link #oldestPendingAge()}
+   * @param pendingByTier see {@link #pendingByTier()}
+   * @param byKind see {@link #byKind()}
+   * @param estimatedStatuses see {@link #estimatedStatuses()}
+   */
   public QueueStats {
     Objects.requireNonNull(oldestPendingAge, "oldestPendingAge");
     pendingByTier = Map.copyOf(pendingByTier);

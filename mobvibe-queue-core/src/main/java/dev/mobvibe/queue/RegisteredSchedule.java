@@ -3,6 +3,7 @@ package dev.mobvibe.queue;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A recurring job as the workers registered it in the schedules table, read by {@link
@@ -23,13 +24,25 @@ public record RegisteredSchedule(
     String kind,
     String expression,
     String timeZone,
-    Instant lastTick,
-    UUID lastJobId,
-    Instant nextTick,
-    String updatedBy,
+    @Nullable Instant lastTick,
+    @Nullable UUID lastJobId,
+    @Nullable Instant nextTick,
+    @Nullable String updatedBy,
     Instant updatedAt) {
 
-  /** Checks the components that are never null. */
+  /**
+   * Checks the components that are never null.
+   *
+   * @param name see {@link #name()}
+   * @param kind see {@link #kind()}
+   * @param expression see {@link #expression()}
+   * @param timeZone see {@link #timeZone()}
+   * @param lastTick see {@link #lastTick()}
+   * @param lastJobId see {@link #lastJobId()}
+   * @param nextTick see {@link #nextTick()}
+   * @param updatedBy see {@link #updatedBy()}
+   * @param updatedAt see {@link #updatedAt()}
+   */
   public RegisteredSchedule {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(kind, "kind");

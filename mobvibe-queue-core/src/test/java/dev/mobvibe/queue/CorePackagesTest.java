@@ -26,6 +26,8 @@ class CorePackagesTest {
         .resideInAPackage("dev.mobvibe.queue")
         .and()
         .areTopLevelClasses()
+        .and()
+        .doNotHaveSimpleName("package-info") // the package's annotations, never public
         .should()
         .bePublic()
         .because("a type in the API package is there because users need it")

@@ -1,6 +1,7 @@
 package dev.mobvibe.queue.internal;
 
 import dev.mobvibe.queue.MigrationReport;
+import dev.mobvibe.queue.MigrationScript;
 import dev.mobvibe.queue.QueueException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,7 +10,9 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -93,6 +96,11 @@ public final class QueueSchema {
     List<Prework> prework() {
       return QueueSchema.prework(load(resource));
     }
+
+    /** The script's text with the schema name in place of {@code {schema}}. */
+    String sql(String schema) {
+      return load(resource).replace("{schema}", schema);
+    }
   }
 
   static final List<Migration> MIGRATIONS =
@@ -104,6 +112,16 @@ public final class QueueSchema {
 
   /** The newest schema version this build knows. */
   public static final int LATEST_VERSION = MIGRATIONS.get(MIGRATIONS.size() - 1).version();
+
+  /**
+   * The versions this build knows that are newer than the given one, oldest first.
+   *
+   * @param version an applied version
+   * @return the versions still to apply; empty when up to date
+   */
+  public static List<Integer> versionsAfter(int version) {
+    return MIGRATIONS.stream().map(Migration::version).filter(v -> v > version).toList();
+  }
 
   /**
    * The seed's status check as {@code pg_get_constraintdef} prints it: the one check migration 2 is
@@ -124,13 +142,21 @@ public final class QueueSchema {
   sealed interface Prework permits AddColumn, BuildIndex {
     /** The table it works on, unqualified. */
     String table();
+
+    /** The statement the pre-step runs, outside any transaction, for the given schema. */
+    String sql(String schema);
   }
 
   /**
    * A top-level {@code ALTER TABLE {schema}.table ADD COLUMN IF NOT EXISTS column ...}, run as
    * written.
    */
-  record AddColumn(String table, String column, String statement) implements Prework {}
+  record AddColumn(String table, String column, String statement) implements Prework {
+    @Override
+    public String sql(String schema) {
+      return statement.replace("{schema}", schema);
+    }
+  }
 
   /**
    * A top-level {@code CREATE [UNIQUE] INDEX IF NOT EXISTS name ON {schema}.table definition},
@@ -140,7 +166,8 @@ public final class QueueSchema {
       implements Prework {
 
     /** The same index, built without blocking writers. */
-    String concurrently(String schema) {
+    @Override
+    public String sql(String schema) {
       return "CREATE "
           + (unique ? "UNIQUE " : "")
           + "INDEX CONCURRENTLY IF NOT EXISTS "
@@ -177,6 +204,10 @@ public final class QueueSchema {
           "ALTER\\s+TABLE\\s+\\{schema\\}\\.([a-z_][a-z0-9_]*)"
               + "\\s+ADD\\s+COLUMN\\s+IF\\s+NOT\\s+EXISTS\\s+([a-z_][a-z0-9_]*)\\s+.+",
           Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
+  private static final Pattern CREATE_TABLE =
+      Pattern.compile(
+          "CREATE\\s+TABLE\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?\\{schema\\}\\.([a-z_][a-z0-9_]*)\\b.*",
+          Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
   private static final Pattern DOLLAR_TAG = Pattern.compile("\\$([A-Za-z_][A-Za-z0-9_]*)?\\$");
 
   private final String schema;
@@ -188,6 +219,71 @@ public final class QueueSchema {
    */
   public QueueSchema(String schema) {
     this.schema = Identifiers.checkSchema(schema);
+  }
+
+  /**
+   * The statements that create the schema and the table recording applied versions, run at the
+   * start of every migration transaction (and of every {@link MigrationScript}).
+   */
+  static List<String> bookkeeping(String schema) {
+    return List.of(
+        "CREATE SCHEMA IF NOT EXISTS " + schema,
+        "CREATE TABLE IF NOT EXISTS "
+            + schema
+            + ".mobvibe_queue_migrations (version int PRIMARY KEY,"
+            + " description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
+  }
+
+  /**
+   * Every migration as the runner applies it to a database at the previous version, starting from
+   * an empty one: the pre-step statements on tables that earlier migrations created, then the
+   * transaction's statements (bookkeeping, the script, the version row). See {@link
+   * MigrationScript}.
+   *
+   * @param schema the schema name
+   * @return the scripts, oldest first
+   * @throws IllegalArgumentException if the schema name is not a plain lower-case identifier
+   */
+  public static List<MigrationScript> scripts(String schema) {
+    Identifiers.checkSchema(schema);
+    List<MigrationScript> scripts = new ArrayList<>();
+    Set<String> tables = new HashSet<>();
+    for (Migration m : MIGRATIONS) {
+      List<String> online = new ArrayList<>();
+      for (Prework p : m.prework()) {
+        // As the runner: where the table does not exist yet, the transaction creates it empty.
+        if (tables.contains(p.table())) {
+          online.add(p.sql(schema));
+        }
+      }
+      StringBuilder sql = new StringBuilder();
+      for (String statement : bookkeeping(schema)) {
+        sql.append(statement).append(";\n");
+      }
+      sql.append('\n').append(m.sql(schema).strip()).append('\n');
+      sql.append("\nINSERT INTO ")
+          .append(schema)
+          .append(".mobvibe_queue_migrations (version, description) VALUES (")
+          .append(m.version())
+          .append(", '")
+          .append(m.description().replace("'", "''"))
+          .append("');\n");
+      scripts.add(new MigrationScript(m.version(), m.description(), online, sql.toString()));
+      tables.addAll(createdTables(load(m.resource())));
+    }
+    return List.copyOf(scripts);
+  }
+
+  /** The {@code {schema}} tables a script creates with a top-level {@code CREATE TABLE}. */
+  static Set<String> createdTables(String script) {
+    Set<String> tables = new HashSet<>();
+    for (String statement : topLevelStatements(script)) {
+      Matcher m = CREATE_TABLE.matcher(statement);
+      if (m.matches()) {
+        tables.add(m.group(1));
+      }
+    }
+    return tables;
   }
 
   /**
@@ -314,7 +410,7 @@ public final class QueueSchema {
   private void run(Connection c, Prework p) throws SQLException {
     if (p instanceof AddColumn a) {
       log.info("adding column {}.{}.{} ahead of the migration", schema, a.table(), a.column());
-      execute(c, a.statement().replace("{schema}", schema));
+      execute(c, a.sql(schema));
       return;
     }
     BuildIndex i = (BuildIndex) p;
@@ -327,7 +423,7 @@ public final class QueueSchema {
     }
     log.info("building index {}.{} concurrently ahead of the migration", schema, i.name());
     try {
-      execute(c, i.concurrently(schema));
+      execute(c, i.sql(schema));
     } catch (SQLException e) {
       if (!"42703".equals(e.getSQLState())) {
         throw e;
@@ -358,13 +454,9 @@ public final class QueueSchema {
 
   private Applied applyPending(Connection c) throws SQLException {
     takeLock(c, "pg_try_advisory_xact_lock");
-    execute(c, "CREATE SCHEMA IF NOT EXISTS " + schema);
-    execute(
-        c,
-        "CREATE TABLE IF NOT EXISTS "
-            + schema
-            + ".mobvibe_queue_migrations (version int PRIMARY KEY,"
-            + " description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
+    for (String statement : bookkeeping(schema)) {
+      execute(c, statement);
+    }
     int from = currentVersion(c);
     List<Integer> applied = new ArrayList<>();
     List<KeptCheck> toValidate = new ArrayList<>();
@@ -373,7 +465,7 @@ public final class QueueSchema {
         continue;
       }
       List<KeptCheck> kept = m.replacesStatusCheck() ? checksToKeep(c) : List.of();
-      execute(c, load(m.resource()).replace("{schema}", schema));
+      execute(c, m.sql(schema));
       for (KeptCheck k : kept) {
         execute(c, k.addNotValid());
         if (k.comment() != null) {

@@ -10,6 +10,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * through indexes only. The time each claim takes is printed, for docs/PERFORMANCE.md; it is not
  * asserted.
  */
+@Tag("size")
 class ClaimAtSizePlanTest {
   @RegisterExtension static final TestDatabase db = new TestDatabase();
 

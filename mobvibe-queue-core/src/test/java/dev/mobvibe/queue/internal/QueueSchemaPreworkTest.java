@@ -91,7 +91,7 @@ class QueueSchemaPreworkTest {
             true,
             "(idempotency_key) WHERE idempotency_key IS NOT NULL");
 
-    assertThat(index.concurrently("tenant_a"))
+    assertThat(index.sql("tenant_a"))
         .isEqualTo(
             "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS coding_jobs_idempotency_key_key"
                 + " ON tenant_a.coding_jobs (idempotency_key) WHERE idempotency_key IS NOT NULL");

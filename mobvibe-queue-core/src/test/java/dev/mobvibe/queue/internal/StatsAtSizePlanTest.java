@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * whole table: the planner reaches pending, processing and finished rows through their indexes, and
  * the estimate samples blocks. Plans, not timings: timings are in docs/PERFORMANCE.md.
  */
+@Tag("size")
 class StatsAtSizePlanTest {
   @RegisterExtension static final TestDatabase db = new TestDatabase();
 

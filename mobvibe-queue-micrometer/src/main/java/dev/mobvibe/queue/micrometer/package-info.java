@@ -7,4 +7,7 @@
  * <p>Add {@code dev.mobvibe:mobvibe-queue-micrometer} and a Micrometer registry of your choice to
  * your build; this module depends only on {@code mobvibe-queue-core} and {@code micrometer-core}.
  */
+@NullMarked
 package dev.mobvibe.queue.micrometer;
+
+import org.jspecify.annotations.NullMarked;

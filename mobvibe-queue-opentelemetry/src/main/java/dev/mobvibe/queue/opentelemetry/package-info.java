@@ -8,4 +8,7 @@
  * agent) to your build; this module depends only on {@code mobvibe-queue-core} and {@code
  * opentelemetry-api}.
  */
+@NullMarked
 package dev.mobvibe.queue.opentelemetry;
+
+import org.jspecify.annotations.NullMarked;

@@ -4,6 +4,7 @@ import dev.mobvibe.queue.JobStatus;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A job's status changed: one {@code job_status_changed} notification of the queue's schema, for
@@ -16,9 +17,21 @@ import java.util.UUID;
  * @param updatedAt when the row was updated, or {@code null} if the payload held no readable time
  */
 public record JobStatusChange(
-    UUID jobId, UUID sessionId, JobStatus oldStatus, JobStatus newStatus, Instant updatedAt) {
+    UUID jobId,
+    @Nullable UUID sessionId,
+    JobStatus oldStatus,
+    JobStatus newStatus,
+    @Nullable Instant updatedAt) {
 
-  /** Checks that the job and the statuses are present. */
+  /**
+   * Checks that the job and the statuses are present.
+   *
+   * @param jobId see {@link #jobId()}
+   * @param sessionId see {@link #sessionId()}
+   * @param oldStatus see {@link #oldStatus()}
+   * @param newStatus see {@link #newStatus()}
+   * @param updatedAt see {@link #updatedAt()}
+   */
   public JobStatusChange {
     Objects.requireNonNull(jobId, "jobId");
     Objects.requireNonNull(oldStatus, "oldStatus");

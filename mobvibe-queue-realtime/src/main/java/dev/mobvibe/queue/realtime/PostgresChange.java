@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One row change delivered by Supabase Realtime. Values in the records are typed JSON, as the
@@ -26,12 +27,22 @@ public record PostgresChange(
     String schema,
     String table,
     ChangeEvent type,
-    Instant commitTimestamp,
+    @Nullable Instant commitTimestamp,
     JsonNode newRecord,
     JsonNode oldRecord,
     List<String> errors) {
 
-  /** Checks that the parts are present and copies the error list. */
+  /**
+   * Checks that the parts are present and copies the error list.
+   *
+   * @param schema see {@link #schema()}
+   * @param table see {@link #table()}
+   * @param type see {@link #type()}
+   * @param commitTimestamp see {@link #commitTimestamp()}
+   * @param newRecord see {@link #newRecord()}
+   * @param oldRecord see {@link #oldRecord()}
+   * @param errors see {@link #errors()}
+   */
   public PostgresChange {
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(newRecord, "newRecord");

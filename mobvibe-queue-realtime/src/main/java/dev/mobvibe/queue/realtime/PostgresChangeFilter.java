@@ -1,6 +1,7 @@
 package dev.mobvibe.queue.realtime;
 
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Which row changes a channel subscribes to: an event, a schema, optionally a table and optionally
@@ -15,11 +16,16 @@ import java.util.Objects;
  * @param table the table, or {@code null} for every table of the schema
  * @param filter the row filter, or {@code null} for every row
  */
-public record PostgresChangeFilter(ChangeEvent event, String schema, String table, String filter) {
+public record PostgresChangeFilter(
+    ChangeEvent event, String schema, @Nullable String table, @Nullable String filter) {
 
   /**
    * Checks the parts.
    *
+   * @param event see {@link #event()}
+   * @param schema see {@link #schema()}
+   * @param table see {@link #table()}
+   * @param filter see {@link #filter()}
    * @throws NullPointerException if event or schema is null
    * @throws IllegalArgumentException if schema is blank, or table or filter is present but blank
    */

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A joined Supabase Realtime channel ({@code realtime:<name>}) with its {@code postgres_changes}
@@ -66,7 +67,7 @@ public final class RealtimeChannel implements AutoCloseable {
    *
    * @return the detail, or null
    */
-  public String statusDetail() {
+  public @Nullable String statusDetail() {
     return machine.statusDetail();
   }
 

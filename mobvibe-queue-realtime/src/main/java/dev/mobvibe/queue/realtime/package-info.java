@@ -13,4 +13,7 @@
  * <p>Notifications only wake workers: polling remains what guarantees progress. Everything in
  * {@code dev.mobvibe.queue.realtime.internal} may change without notice.
  */
+@NullMarked
 package dev.mobvibe.queue.realtime;
+
+import org.jspecify.annotations.NullMarked;

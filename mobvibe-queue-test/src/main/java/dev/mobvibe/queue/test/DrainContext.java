@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The context of one attempt in a drain: never cancelled, no time limit; {@link #awaitCancellation}
@@ -74,7 +75,7 @@ final class DrainContext implements JobContext {
   public void heartbeat() {}
 
   @Override
-  public synchronized void emitEvent(String type, Object data) {
+  public synchronized void emitEvent(String type, @Nullable Object data) {
     if (type == null || type.isBlank()) {
       throw new IllegalArgumentException("event type must not be blank");
     }
@@ -100,7 +101,7 @@ final class DrainContext implements JobContext {
   }
 
   @Override
-  public synchronized void recordOutput(Object value) {
+  public synchronized void recordOutput(@Nullable Object value) {
     if (value == null) {
       outputJson = null;
       return;

@@ -3,6 +3,7 @@ package dev.mobvibe.queue.test;
 import dev.mobvibe.queue.Job;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What one {@link JobDrainer#drain()} or {@link JobDrainer#drainAll()} did: every attempt it ran,
@@ -18,7 +19,11 @@ import java.util.Objects;
  */
 public record DrainResult(List<Attempt> attempts) {
 
-  /** Copies the list. */
+  /**
+   * Copies the list.
+   *
+   * @param attempts see {@link #attempts()}
+   */
   public DrainResult {
     attempts = List.copyOf(attempts);
   }
@@ -57,9 +62,17 @@ public record DrainResult(List<Attempt> attempts) {
    * @param events the session events the handler emitted in this attempt, in order
    */
   public record Attempt(
-      Job job, int attempt, Outcome outcome, Throwable error, List<Event> events) {
+      Job job, int attempt, Outcome outcome, @Nullable Throwable error, List<Event> events) {
 
-    /** Checks the required components and copies the events. */
+    /**
+     * Checks the required components and copies the events.
+     *
+     * @param job see {@link #job()}
+     * @param attempt see {@link #attempt()}
+     * @param outcome see {@link #outcome()}
+     * @param error see {@link #error()}
+     * @param events see {@link #events()}
+     */
     public Attempt {
       Objects.requireNonNull(job, "job");
       Objects.requireNonNull(outcome, "outcome");

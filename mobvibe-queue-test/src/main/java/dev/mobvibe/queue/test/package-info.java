@@ -6,4 +6,7 @@
  * thread, on a {@link dev.mobvibe.queue.test.TestClock}). Add {@code mobvibe-queue-test} with test
  * scope.
  */
+@NullMarked
 package dev.mobvibe.queue.test;
+
+import org.jspecify.annotations.NullMarked;
