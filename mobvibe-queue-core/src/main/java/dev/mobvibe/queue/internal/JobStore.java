@@ -219,7 +219,7 @@ public final class JobStore {
     for (int i = 0; i < n; i++) {
       NewJob job = jobs.get(i);
       kinds[i] = job.kind();
-      concurrencyKeys[i] = job.concurrencyKey();
+
       args[i] = job.args() == null ? "{}" : argsText(job.kind(), argsTree(job));
       metadata[i] = job.metadata().isEmpty() ? "{}" : json.valueToTree(job.metadata()).toString();
       ids[i] = TimeOrderedIds.next();
@@ -227,6 +227,12 @@ public final class JobStore {
       // A coding session without a session gets a new one; other kinds belong to no session.
       newSessionIds[i] =
           job.sessionId() == null && job.args() == null ? TimeOrderedIds.next() : null;
+      // A coding session's key is its session: set here, so the database's trigger (there for
+      // other clients' inserts) has nothing to do for the SDK's rows.
+      concurrencyKeys[i] =
+          job.concurrencyKey() != null || job.args() != null
+              ? job.concurrencyKey()
+              : (sessionIds[i] != null ? sessionIds[i] : newSessionIds[i]).toString();
       prompts[i] = job.prompt();
       priorities[i] = job.priority();
       maxAttempts[i] = job.maxAttempts();

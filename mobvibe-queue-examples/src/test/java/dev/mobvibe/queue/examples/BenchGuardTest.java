@@ -78,9 +78,11 @@ class BenchGuardTest {
         .as("bare NOTIFY delivery p50 ms")
         .isPositive();
     assertThat(result.out()).contains("bare NOTIFY p50 / p99");
+    // A fifth of the target, not a quarter: migration 4's indexes (kind-first claim, fairness,
+    // concurrency keys, retention) cost batch enqueue 20 to 30 % (docs/PERFORMANCE.md, 2026-12-02).
     assertThat(r.get("enqueue").get("batchPerSecond").asDouble())
         .as("B4 batch rows/s")
-        .isGreaterThan(50_000 / 4.0);
+        .isGreaterThan(50_000 / 5.0);
     // An idle worker runs one statement per poll interval; a busy loop would run thousands.
     assertThat(r.get("idle").get("perInterval").asDouble())
         .as("idle statements per poll interval")
