@@ -495,18 +495,7 @@ public final class JobQueue implements AutoCloseable {
    * @return how many jobs were deleted
    */
   public long pruneFinishedJobs(Duration olderThan) {
-    Objects.requireNonNull(olderThan, "olderThan must not be null");
-    if (olderThan.isNegative()) {
-      throw new IllegalArgumentException("olderThan must not be negative, was " + olderThan);
-    }
-    checkOpen();
-    long total = 0;
-    int deleted;
-    do {
-      deleted = store.pruneFinished(olderThan, 10_000);
-      total += deleted;
-    } while (deleted == 10_000);
-    return total;
+    return prune(olderThan, 10_000, store::pruneFinished);
   }
 
   /**
@@ -520,6 +509,17 @@ public final class JobQueue implements AutoCloseable {
    * @throws IllegalArgumentException if {@code olderThan} is negative
    */
   public long pruneDeadLetters(Duration olderThan) {
+    return prune(olderThan, 1_000, store::pruneFailed);
+  }
+
+  /** One bounded delete of rows older than an age: how many it deleted. */
+  @FunctionalInterface
+  private interface BatchPrune {
+    int delete(Duration olderThan, int limit);
+  }
+
+  /** Runs a bounded delete until a batch comes back short, and returns the rows deleted. */
+  private long prune(Duration olderThan, int batch, BatchPrune delete) {
     Objects.requireNonNull(olderThan, "olderThan must not be null");
     if (olderThan.isNegative()) {
       throw new IllegalArgumentException("olderThan must not be negative, was " + olderThan);
@@ -528,9 +528,9 @@ public final class JobQueue implements AutoCloseable {
     long total = 0;
     int deleted;
     do {
-      deleted = store.pruneFailed(olderThan, 1_000);
+      deleted = delete.delete(olderThan, batch);
       total += deleted;
-    } while (deleted == 1_000);
+    } while (deleted == batch);
     return total;
   }
 
