@@ -185,13 +185,70 @@ public final class Jdbc {
       ps.setQueryTimeout(timeoutSeconds);
       binder.bind(ps);
       try (ResultSet rs = ps.executeQuery()) {
-        List<T> rows = new ArrayList<>();
-        while (rs.next()) {
-          rows.add(mapper.map(rs));
-        }
-        return rows;
+        return rows(rs, mapper);
       }
     }
+  }
+
+  private static <T> List<T> rows(ResultSet rs, RowMapper<T> mapper) throws SQLException {
+    List<T> rows = new ArrayList<>();
+    while (rs.next()) {
+      rows.add(mapper.map(rs));
+    }
+    return rows;
+  }
+
+  /**
+   * Turns just-in-time compilation off for the rest of the transaction, sent ahead of a statement
+   * in the same round trip ({@link #queryWithoutJitOn}).
+   */
+  private static final String JIT_OFF = "SELECT set_config('jit', 'off', true);\n";
+
+  /**
+   * Runs a query with the server's just-in-time compilation off, under this helper's statement
+   * timeout, and maps every row. The planner's cost estimate of a claim (a chain of per-kind and
+   * per-tier index walks with limits) grows with the claim size past {@code jit_above_cost} even
+   * though it runs in milliseconds; compiling it took 30 to 100 times as long as running it. The
+   * setting is local to the statement's transaction (in auto-commit, the one the driver sends both
+   * statements in, with one sync), so the connection is left as it was: a pool the application
+   * shares with the queue keeps its own setting.
+   *
+   * @param c the connection; not closed
+   * @param sql the statement
+   * @param binder binds parameters
+   * @param mapper maps rows
+   * @param <T> the row type
+   * @return the rows
+   * @throws SQLException from JDBC; a statement cancelled by the timeout has SQLState 57014
+   */
+  public <T> List<T> queryWithoutJitOn(Connection c, String sql, Binder binder, RowMapper<T> mapper)
+      throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(JIT_OFF + sql)) {
+      ps.setQueryTimeout(statementTimeoutSeconds);
+      binder.bind(ps);
+      ps.execute(); // the setting's one row
+      if (!ps.getMoreResults()) {
+        throw new SQLException("no rows came back from: " + sql);
+      }
+      try (ResultSet rs = ps.getResultSet()) {
+        return rows(rs, mapper);
+      }
+    }
+  }
+
+  /**
+   * Runs a query with the server's just-in-time compilation off ({@link #queryWithoutJitOn}) on a
+   * pooled connection.
+   *
+   * @param what a short description for error messages
+   * @param sql the statement
+   * @param binder binds parameters
+   * @param mapper maps rows
+   * @param <T> the row type
+   * @return the rows
+   */
+  public <T> List<T> queryWithoutJit(String what, String sql, Binder binder, RowMapper<T> mapper) {
+    return withConnection(what, c -> queryWithoutJitOn(c, sql, binder, mapper));
   }
 
   /**

@@ -565,7 +565,7 @@ public final class JobStore {
       String statement, FlowRules flow, Jdbc.Binder binder, Jdbc.RowMapper<T> mapper) {
     List<String> locked = flow.lockedKinds();
     if (locked.isEmpty()) {
-      return jdbc.query("claim jobs", statement, binder, mapper);
+      return jdbc.queryWithoutJit("claim jobs", statement, binder, mapper);
     }
     return jdbc.inTransaction(
         "claim jobs",
@@ -575,7 +575,7 @@ public final class JobStore {
               sql.jobsClaimLock,
               ps -> ps.setArray(1, c.createArrayOf("text", locked.toArray())),
               rs -> rs.getLong(1));
-          return jdbc.queryOn(c, statement, binder, mapper);
+          return jdbc.queryWithoutJitOn(c, statement, binder, mapper);
         });
   }
 

@@ -106,11 +106,12 @@ public final class JobsSql {
    *   <li>{@code tiers}: per kind, the priorities that have pending jobs, highest first, found with
    *       one index probe each (none when the fairness bound is null).
    *   <li>{@code aged}: the jobs below their kind's top priority that have been due longer than the
-   *       fairness bound, oldest first, at most half the claim: each tier walked in enqueue order.
-   *       Top-priority jobs never need it. {@code fresh}: per kind, the due jobs in claim order,
-   *       priority first. Both walk one kind (and tier) at a time through the claim index, whose
-   *       order is theirs, lock with {@code SKIP LOCKED}, and take a job only when it is its key's
-   *       turn ({@link #KEY_TURN}).
+   *       fairness bound, oldest first, at most half the claim: each tier walked in due order
+   *       through {@code coding_jobs_kind_tier_due_idx}, a range that is empty when no job of the
+   *       tier has waited that long. Top-priority jobs never need it. {@code fresh}: per kind, the
+   *       due jobs in claim order, priority first, through {@code coding_jobs_kind_claim_idx}. Both
+   *       walk one kind (and tier) at a time through an index whose order is theirs, lock with
+   *       {@code SKIP LOCKED}, and take a job only when it is its key's turn ({@link #KEY_TURN}).
    *   <li>{@code candidates}: aged jobs first (oldest first), then the rest in claim order; {@code
    *       over}: the candidates beyond a limit's or a rate's room; {@code next}: the first N of the
    *       others. Locked rows not taken are released at commit.
@@ -169,7 +170,7 @@ public final class JobsSql {
            WHERE j.status = 'pending' AND j.kind = tiers.kind AND j.priority = tiers.p
              AND j.run_at <= now() - make_interval(secs => tiers.secs)
              AND {keyTurn}
-           ORDER BY j.priority DESC, j.created_at, j.id
+           ORDER BY j.run_at, j.id
            LIMIT ?
            FOR UPDATE SKIP LOCKED) a
          WHERE tiers.p < tiers.top
