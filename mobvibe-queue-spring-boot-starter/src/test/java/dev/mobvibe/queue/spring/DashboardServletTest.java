@@ -1,13 +1,18 @@
 package dev.mobvibe.queue.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import com.jayway.jsonpath.JsonPath;
+import dev.mobvibe.queue.JobHandler;
+import dev.mobvibe.queue.JobNotifier;
 import dev.mobvibe.queue.JobQueue;
 import dev.mobvibe.queue.testing.TestDatabase;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -19,6 +24,7 @@ import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.annotation.Bean;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -52,10 +58,23 @@ class DashboardServletTest {
   @LocalServerPort int port;
   @Autowired JobQueue queue;
 
-  /** The whole application: the auto-configuration, no component scan. */
+  /**
+   * The whole application: the auto-configuration, no component scan; a handler and a notifier, so
+   * that there is a processor whose notifier the overview shows.
+   */
   @SpringBootConfiguration
   @EnableAutoConfiguration
-  static class App {}
+  static class App {
+    @Bean
+    JobHandler codingSession() {
+      return (job, context) -> {};
+    }
+
+    @Bean
+    JobNotifier pollingNotifier() {
+      return JobNotifier.polling(Duration.ofSeconds(1));
+    }
+  }
 
   static final class DatabaseAroundContext implements BeforeAllCallback, AfterAllCallback {
     @Override
@@ -108,6 +127,19 @@ class DashboardServletTest {
         .contains("src=\"/app/ops/queue/assets/dashboard.js\"")
         .doesNotContain(TOKEN);
     assertThat(get("/app/ops/queue/assets/dashboard.css").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void theOverviewShowsTheProcessorsNotifier() {
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () -> {
+              HttpResponse<String> api =
+                  get("/app/ops/queue/api/overview", "Authorization", "Bearer " + TOKEN);
+              assertThat(api.statusCode()).isEqualTo(200);
+              assertThat(JsonPath.<String>read(api.body(), "$.notifier")).isEqualTo("LISTENING");
+            });
   }
 
   @Test
