@@ -1,5 +1,7 @@
 package dev.mobvibe.queue.dashboard;
 
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import dev.mobvibe.queue.JobQueue;
 import dev.mobvibe.queue.NotifierState;
@@ -25,6 +27,7 @@ import java.util.function.Supplier;
  * <pre>{@code
  * Dashboard dashboard = Dashboard.builder(queue).token(System.getenv("DASHBOARD_TOKEN")).build();
  * dashboard.mount(httpServer, "/dashboard");           // on a server you already run
+ * HttpHandler h = dashboard.handler("/dashboard");      // or under a server of another kind
  * try (Dashboard.Server s = dashboard.start("127.0.0.1", 8081)) { ... } // or on its own
  * }</pre>
  *
@@ -77,8 +80,29 @@ public final class Dashboard {
    */
   public void mount(HttpServer server, String path) {
     Objects.requireNonNull(server, "server must not be null");
-    String base = checkPath(path);
-    server.createContext(base.isEmpty() ? "/" : base, new DashboardHandler(settings, base));
+    // handler(path) checks the path first, so the context is only created for a valid one.
+    HttpHandler handler = handler(path);
+    server.createContext(path, handler);
+  }
+
+  /**
+   * Returns a handler that serves the dashboard under a path, for a server that hands requests to a
+   * {@link HttpHandler} without being an {@link HttpServer} the dashboard could {@link #mount}
+   * itself on: a servlet container through an adapter, for example (the Spring Boot starter does
+   * this). The handler reads the path from {@link HttpExchange#getRequestURI()} as the client sent
+   * it (raw, with its query), so give it only requests whose path starts with {@code path}; links,
+   * redirects and the login cookie's {@code Path} are built from {@code path}, so it must be the
+   * full path the client sees (a servlet context path included). Each call returns a new handler;
+   * every handler is thread-safe, and closes each exchange it handles.
+   *
+   * @param path the path the dashboard answers under, for example {@code /dashboard}: starts with
+   *     {@code /}, no trailing slash (except {@code /} itself), letters, digits, {@code -}, {@code
+   *     _}, {@code .} and {@code /} only
+   * @return the handler
+   * @throws IllegalArgumentException if the path is malformed
+   */
+  public HttpHandler handler(String path) {
+    return new DashboardHandler(settings, checkPath(path));
   }
 
   /**

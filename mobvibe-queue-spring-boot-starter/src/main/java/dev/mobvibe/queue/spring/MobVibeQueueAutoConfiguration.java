@@ -9,10 +9,12 @@ import dev.mobvibe.queue.JobProcessorBuilder;
 import dev.mobvibe.queue.JobQueue;
 import dev.mobvibe.queue.QueueMonitor;
 import dev.mobvibe.queue.QueueReport;
+import dev.mobvibe.queue.dashboard.Dashboard;
 import dev.mobvibe.queue.micrometer.QueueMetrics;
 import dev.mobvibe.queue.realtime.PgNotifier;
 import dev.mobvibe.queue.realtime.SupabaseRealtimeNotifier;
 import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.servlet.http.HttpServlet;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -27,12 +29,14 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceProperties;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceTransactionManagerAutoConfiguration;
+import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
@@ -59,6 +63,10 @@ import org.springframework.context.annotation.Configuration;
  *       MeterRegistry} bean.
  *   <li>{@code PgNotifier} or {@code SupabaseRealtimeNotifier} when {@code mobvibe-queue-realtime}
  *       is present and {@code mobvibe.queue.realtime.notifier} is {@code pg} or {@code supabase}.
+ *   <li>{@link Dashboard} and a servlet that serves it at {@code mobvibe.queue.dashboard.path} when
+ *       {@code mobvibe-queue-dashboard} is present, the application is a servlet web application
+ *       and {@code mobvibe.queue.dashboard.enabled=true}; {@code mobvibe.queue.dashboard.token} is
+ *       then required.
  * </ul>
  */
 @AutoConfiguration(
@@ -278,6 +286,82 @@ public final class MobVibeQueueAutoConfiguration {
           .apiKey(r.getSupabaseServiceRoleKey())
           .schema(properties.getSchema())
           .build();
+    }
+  }
+
+  /**
+   * The dashboard, served by the application's servlet container. It is made while the embedded web
+   * server starts, before the other singletons, like every servlet registration.
+   */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass({Dashboard.class, HttpServlet.class})
+  @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+  @ConditionalOnBooleanProperty(name = "mobvibe.queue.dashboard.enabled")
+  static class DashboardConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean
+    Dashboard mobVibeDashboard(
+        JobQueue queue, MobVibeQueueProperties properties, ObjectProvider<JobProcessor> processor) {
+      MobVibeQueueProperties.Dashboard d = properties.getDashboard();
+      String token = d.getToken();
+      if (token == null || token.isBlank()) {
+        throw new IllegalStateException(
+            "mobvibe.queue.dashboard.enabled=true needs mobvibe.queue.dashboard.token, a secret of"
+                + " at least "
+                + Dashboard.MIN_TOKEN_LENGTH
+                + " characters (openssl rand -base64 32 makes one)");
+      }
+      if (token.length() < Dashboard.MIN_TOKEN_LENGTH
+          || token.chars().anyMatch(Character::isWhitespace)) {
+        throw new IllegalStateException(
+            "mobvibe.queue.dashboard.token must be at least "
+                + Dashboard.MIN_TOKEN_LENGTH
+                + " characters without whitespace (value not shown)");
+      }
+      Dashboard.Builder builder =
+          Dashboard.builder(queue)
+              .token(token)
+              .refreshInterval(d.getRefreshInterval())
+              // Asked per overview request, so the processor need not exist yet: the servlet, and
+              // so this bean, is made when the web server starts.
+              .notifierState(
+                  () -> {
+                    JobProcessor p = processor.getIfUnique();
+                    return p == null ? null : p.notifier().map(JobNotifier::state).orElse(null);
+                  });
+      try {
+        return builder.build();
+      } catch (IllegalArgumentException | NullPointerException e) {
+        // The token passed the checks above: the builder refused the refresh interval.
+        throw new IllegalStateException(
+            "mobvibe.queue.dashboard.refresh-interval: " + e.getMessage(), e);
+      }
+    }
+
+    @Bean
+    @ConditionalOnMissingBean(name = "mobVibeDashboardServlet")
+    ServletRegistrationBean<DashboardServlet> mobVibeDashboardServlet(
+        Dashboard dashboard, MobVibeQueueProperties properties) {
+      String path = properties.getDashboard().getPath();
+      if ("/".equals(path)) {
+        throw new IllegalStateException(
+            "mobvibe.queue.dashboard.path must not be /: the application's own servlet serves the"
+                + " root; use a path such as /dashboard");
+      }
+      try {
+        // Checks the path now, so a wrong one stops the start-up; the servlet makes its own
+        // handler under the context path when the container initializes it.
+        dashboard.handler(path);
+      } catch (IllegalArgumentException | NullPointerException e) {
+        throw new IllegalStateException("mobvibe.queue.dashboard.path: " + e.getMessage(), e);
+      }
+      ServletRegistrationBean<DashboardServlet> registration =
+          new ServletRegistrationBean<>(new DashboardServlet(dashboard, path), path + "/*");
+      registration.setName("mobVibeDashboard");
+      registration.setLoadOnStartup(1);
+      log.info("MobVibe Queue dashboard at {} (below the servlet context path)", path);
+      return registration;
     }
   }
 }

@@ -34,6 +34,7 @@ public class MobVibeQueueProperties {
   private final Processor processor = new Processor();
   private final Monitor monitor = new Monitor();
   private final Realtime realtime = new Realtime();
+  private final Dashboard dashboard = new Dashboard();
 
   /** Creates the settings with every default. */
   public MobVibeQueueProperties() {}
@@ -153,6 +154,15 @@ public class MobVibeQueueProperties {
    */
   public Realtime getRealtime() {
     return realtime;
+  }
+
+  /**
+   * The dashboard's settings ({@code mobvibe.queue.dashboard.*}).
+   *
+   * @return the settings
+   */
+  public Dashboard getDashboard() {
+    return dashboard;
   }
 
   /** The {@code mobvibe.queue.processor.*} settings. */
@@ -500,6 +510,111 @@ public class MobVibeQueueProperties {
      */
     public void setSupabaseServiceRoleKey(String supabaseServiceRoleKey) {
       this.supabaseServiceRoleKey = supabaseServiceRoleKey;
+    }
+  }
+
+  /**
+   * The {@code mobvibe.queue.dashboard.*} settings: the web dashboard of {@code
+   * mobvibe-queue-dashboard}, served by the application's servlet container. The defaults are the
+   * dashboard's own.
+   */
+  public static class Dashboard {
+
+    /**
+     * Whether the dashboard is served; needs mobvibe-queue-dashboard on the class path, a servlet
+     * web application and a token.
+     */
+    private boolean enabled = false;
+
+    /**
+     * Where the dashboard is served, below the servlet context path: starts with '/', no trailing
+     * slash; letters, digits, '-', '_', '.' and '/'.
+     */
+    private String path = "/dashboard";
+
+    /**
+     * The secret that opens the dashboard (DASHBOARD_TOKEN): at least 16 characters, no whitespace;
+     * required when the dashboard is enabled. Never logged.
+     */
+    private String token;
+
+    /** How often the overview page fetches new figures: 500 ms to 10 minutes. */
+    private Duration refreshInterval = Duration.ofSeconds(5);
+
+    /** Creates the settings with every default. */
+    public Dashboard() {}
+
+    /**
+     * Whether the dashboard is served. Default {@code false}.
+     *
+     * @return the flag
+     */
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    /**
+     * Sets whether the dashboard is served.
+     *
+     * @param enabled the flag
+     */
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+
+    /**
+     * The dashboard's path below the servlet context path. Default {@code /dashboard}.
+     *
+     * @return the path
+     */
+    public String getPath() {
+      return path;
+    }
+
+    /**
+     * Sets the dashboard's path.
+     *
+     * @param path for example {@code /ops/queue}; not {@code /}, which the application's own
+     *     servlet serves
+     */
+    public void setPath(String path) {
+      this.path = path;
+    }
+
+    /**
+     * The dashboard's token. Default unset.
+     *
+     * @return the token, or {@code null}
+     */
+    public String getToken() {
+      return token;
+    }
+
+    /**
+     * Sets the dashboard's token.
+     *
+     * @param token at least 16 characters, no whitespace
+     */
+    public void setToken(String token) {
+      this.token = token;
+    }
+
+    /**
+     * How often the overview refreshes. Default 5 seconds.
+     *
+     * @return the interval
+     */
+    public Duration getRefreshInterval() {
+      return refreshInterval;
+    }
+
+    /**
+     * Sets how often the overview refreshes.
+     *
+     * @param refreshInterval 500 ms to 10 minutes
+     */
+    public void setRefreshInterval(Duration refreshInterval) {
+      this.refreshInterval = refreshInterval;
     }
   }
 

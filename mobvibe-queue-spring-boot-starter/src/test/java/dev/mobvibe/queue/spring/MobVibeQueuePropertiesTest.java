@@ -6,6 +6,7 @@ import dev.mobvibe.queue.JobNotifier;
 import dev.mobvibe.queue.JobProcessor;
 import dev.mobvibe.queue.JobQueue;
 import dev.mobvibe.queue.QueueMonitor;
+import dev.mobvibe.queue.dashboard.Dashboard;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -31,6 +32,10 @@ class MobVibeQueuePropertiesTest {
     assertThat(p.getProcessor().getJobTimeout()).isEqualTo(JobProcessor.DEFAULT_JOB_TIMEOUT);
     assertThat(p.getMonitor().getInterval()).isEqualTo(QueueMonitor.DEFAULT_INTERVAL);
     assertThat(p.getRealtime().getNotifier()).isEqualTo(MobVibeQueueProperties.Notifier.NONE);
+    assertThat(p.getDashboard().isEnabled()).isFalse();
+    assertThat(p.getDashboard().getPath()).isEqualTo("/dashboard");
+    assertThat(p.getDashboard().getToken()).isNull();
+    assertThat(p.getDashboard().getRefreshInterval()).isEqualTo(Dashboard.DEFAULT_REFRESH_INTERVAL);
   }
 
   @Test
@@ -42,12 +47,14 @@ class MobVibeQueuePropertiesTest {
                     "mobvibe.queue.poll-interval", "2500",
                     "mobvibe.queue.processor.shutdown-timeout", "15000",
                     "mobvibe.queue.processor.concurrency", "20",
-                    "mobvibe.queue.realtime.notifier", "pg")));
+                    "mobvibe.queue.realtime.notifier", "pg",
+                    "mobvibe.queue.dashboard.refresh-interval", "2500")));
     MobVibeQueueProperties p =
         binder.bind("mobvibe.queue", MobVibeQueueProperties.class).orElseThrow(AssertionError::new);
     assertThat(p.getPollInterval()).isEqualTo(Duration.ofMillis(2500));
     assertThat(p.getProcessor().getShutdownTimeout()).isEqualTo(Duration.ofSeconds(15));
     assertThat(p.getProcessor().getConcurrency()).isEqualTo(20);
     assertThat(p.getRealtime().getNotifier()).isEqualTo(MobVibeQueueProperties.Notifier.PG);
+    assertThat(p.getDashboard().getRefreshInterval()).isEqualTo(Duration.ofMillis(2500));
   }
 }

@@ -122,6 +122,11 @@ class ExampleApplicationTest {
             });
   }
 
+  @Test
+  void theDashboardIsNotServedUnlessEnabled() throws Exception {
+    assertThat(get("/dashboard/login").statusCode()).isEqualTo(404);
+  }
+
   private long countJobs() {
     return jdbc.queryForObject(
         "SELECT count(*) FROM coding_jobs WHERE kind = '" + WelcomeEmail.KIND + "'", Long.class);
