@@ -204,9 +204,10 @@ final class DashboardHandler implements HttpHandler {
   }
 
   private Overview overview() {
+    Map<JobStatus, DashboardData.StatusCount> counts = data.countsByStatus();
     return new Overview(
-        data.countsByStatus(),
-        data.countsByKind(),
+        counts,
+        data.countsByKind(counts),
         data.recentActivity(),
         data.heldJobs(),
         settings.notifierState().get(),

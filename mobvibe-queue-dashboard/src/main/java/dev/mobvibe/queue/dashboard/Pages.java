@@ -70,7 +70,7 @@ final class Pages {
           .raw("</span><span class=\"value\" id=\"count-")
           .raw(name)
           .raw("\">")
-          .text(Overview.shown(c.total(), c.capped()))
+          .text(c.total().shown())
           .raw("</span></a>");
     }
     h.raw("<div class=\"card\"><span class=\"label\">oldest pending</span>")
@@ -105,7 +105,7 @@ final class Pages {
             .raw("-")
             .raw(t.name())
             .raw("\">")
-            .text(o.counts().get(s).byTier().get(t))
+            .text(o.counts().get(s).byTier().get(t).shown())
             .raw("</td>");
       }
       h.raw("</tr>");
@@ -120,7 +120,9 @@ final class Pages {
             (kind, counts) -> {
               h.raw("<tr><td>").text(kind).raw("</td>");
               for (JobStatus s : DashboardData.KIND_STATUSES) {
-                h.raw("<td class=\"num\">").text(counts.getOrDefault(s, 0L)).raw("</td>");
+                h.raw("<td class=\"num\">")
+                    .text(counts.getOrDefault(s, DashboardData.Count.NONE).shown())
+                    .raw("</td>");
               }
               h.raw("</tr>");
             });

@@ -92,8 +92,8 @@
     Object.keys(o.counts).forEach(function (status) {
       var c = o.counts[status];
       text("count-" + status, c.shown);
-      Object.keys(c.tiers).forEach(function (tier) {
-        text("tier-" + status + "-" + tier, c.tiers[tier]);
+      Object.keys(c.tiersShown).forEach(function (tier) {
+        text("tier-" + status + "-" + tier, c.tiersShown[tier]);
       });
     });
     text("oldest-pending", o.oldestPending);
@@ -104,9 +104,9 @@
     replaceRows("kinds", o.kinds.map(function (k) {
       var tr = document.createElement("tr");
       cell(tr, k.kind);
-      cell(tr, k.pending, "num");
-      cell(tr, k.processing, "num");
-      cell(tr, k.failed, "num");
+      cell(tr, k.shown.pending, "num");
+      cell(tr, k.shown.processing, "num");
+      cell(tr, k.shown.failed, "num");
       return tr;
     }));
     replaceRows("workers", o.workers.map(function (w) {
