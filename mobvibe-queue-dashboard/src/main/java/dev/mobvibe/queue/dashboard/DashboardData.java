@@ -16,6 +16,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -44,7 +45,8 @@ final class DashboardData {
    * QueueStats#EXACT_FINISHED_UP_TO}, as the core's statistics do.
    */
   static final Set<JobStatus> FINISHED =
-      EnumSet.of(JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED);
+      Collections.unmodifiableSet(
+          EnumSet.of(JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED));
 
   /** The most held jobs listed under the workers. */
   static final int HELD_JOBS_LIMIT = 500;
