@@ -74,6 +74,9 @@ class DashboardPlanTest {
             assertThat(plan).as(mode + " " + name).doesNotContain("Seq Scan on coding_jobs");
           });
       assertThat(plans).hasSize(DashboardSql.ALL.length);
+      // Migration 5's indexes serve what they were made for.
+      assertThat(plans.get("JOBS_PAGE_OF_SESSION")).contains("coding_jobs_session_idx");
+      assertThat(plans.get("JOBS_HELD")).contains("coding_jobs_held_idx");
     }
 
     // The answer times, warm (each figure read once before).
@@ -108,7 +111,9 @@ class DashboardPlanTest {
         });
     System.out.println(report);
     // Open jobs are counted; finished ones past the core's threshold are estimated, close to
-    // the truth (the generator's shares are exact: 95% completed, 1% failed, 1% cancelled).
+    // the truth (the generator's shares are exact: 95% completed, 1% failed, 1% cancelled). The
+    // shares come from ANALYZE's sample of 30,000 rows: a 1% status is about 300 sampled rows,
+    // so one standard deviation is about 6%; the bounds are four of them.
     Map<JobStatus, DashboardData.StatusCount> counts = data.countsByStatus();
     assertThat(counts.get(JobStatus.PENDING).total())
         .isEqualTo(new DashboardData.Count(JOBS / 50, DashboardData.Precision.EXACT));
@@ -119,11 +124,12 @@ class DashboardPlanTest {
       long truth = s == JobStatus.COMPLETED ? JOBS * 95L / 100 : JOBS / 100;
       assertThat(total.precision()).as(s.name()).isEqualTo(DashboardData.Precision.ESTIMATE);
       assertThat(total.shown()).startsWith("~");
-      assertThat((double) total.n()).as(s.name()).isCloseTo(truth, withinPercentage(10));
+      int bound = s == JobStatus.COMPLETED ? 5 : 25;
+      assertThat((double) total.n()).as(s.name()).isCloseTo(truth, withinPercentage(bound));
       for (PlanTier t : PlanTier.values()) {
         assertThat((double) counts.get(s).byTier().get(t).n())
             .as(s + " " + t)
-            .isCloseTo(truth / 3.0, withinPercentage(20));
+            .isCloseTo(truth / 3.0, withinPercentage(bound + 10));
       }
     }
     Map<String, Map<JobStatus, DashboardData.Count>> kinds = data.countsByKind(counts);
