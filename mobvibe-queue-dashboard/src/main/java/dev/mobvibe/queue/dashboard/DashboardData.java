@@ -17,9 +17,9 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -48,8 +48,8 @@ final class DashboardData {
       Collections.unmodifiableSet(
           EnumSet.of(JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED));
 
-  /** The most held jobs listed under the workers. */
-  static final int HELD_JOBS_LIMIT = 500;
+  /** The most held jobs listed per worker (all are counted). */
+  static final int HELD_JOBS_PER_WORKER = 100;
 
   /** The most events shown on a job page. */
   static final int EVENTS_LIMIT = 500;
@@ -332,22 +332,45 @@ final class DashboardData {
   /** A job a worker holds. */
   record HeldJob(UUID id, String kind, Instant startedAt, Instant leaseExpiresAt) {}
 
-  /** The jobs each worker holds, by lease owner (sorted; "" for a job without owner). */
-  Map<String, List<HeldJob>> heldJobs() {
-    Map<String, List<HeldJob>> out = new LinkedHashMap<>();
+  /**
+   * A worker holding jobs: how many, its earliest lease expiry, and its oldest claims (at most
+   * {@link #HELD_JOBS_PER_WORKER}), oldest first.
+   */
+  record Worker(long held, Instant nextLeaseExpiry, List<HeldJob> jobs) {}
+
+  /** The workers holding jobs, by lease owner (sorted; "" for jobs without owner). */
+  Map<String, Worker> heldJobs() {
+    Map<String, Worker> out = new TreeMap<>();
     query(
         DashboardSql.JOBS_HELD,
-        (c, ps) -> ps.setInt(1, HELD_JOBS_LIMIT),
+        (c, ps) -> {
+          ps.setInt(1, HELD_JOBS_PER_WORKER);
+          ps.setInt(2, HELD_JOBS_PER_WORKER);
+        },
         rs -> {
           String owner = rs.getString(1);
-          out.computeIfAbsent(owner == null ? "" : owner, o -> new ArrayList<>())
+          long held = rs.getLong(2);
+          Instant next = instant(rs, 3);
+          out.computeIfAbsent(
+                  owner == null ? "" : owner, o -> new Worker(held, next, new ArrayList<>()))
+              .jobs()
               .add(
                   new HeldJob(
-                      rs.getObject(2, UUID.class),
-                      rs.getString(3),
-                      instant(rs, 4),
-                      instant(rs, 5)));
+                      rs.getObject(4, UUID.class),
+                      rs.getString(5),
+                      instant(rs, 6),
+                      instant(rs, 7)));
           return null;
+        });
+    Comparator<HeldJob> oldestFirst =
+        Comparator.comparing(
+                HeldJob::startedAt, Comparator.nullsFirst(Comparator.<Instant>naturalOrder()))
+            .thenComparing(HeldJob::id);
+    out.replaceAll(
+        (owner, w) -> {
+          List<HeldJob> jobs = new ArrayList<>(w.jobs());
+          jobs.sort(oldestFirst);
+          return new Worker(w.held(), w.nextLeaseExpiry(), List.copyOf(jobs));
         });
     return out;
   }

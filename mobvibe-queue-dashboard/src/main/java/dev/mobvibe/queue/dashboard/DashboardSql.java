@@ -188,16 +188,45 @@ final class DashboardSql {
       """;
 
   /**
-   * The jobs workers hold, oldest claim first per worker, read from the index of held jobs (index-
-   * only where the visibility map allows). Parameter: limit.
+   * Per worker holding jobs: how many it holds, its earliest lease expiry, and its oldest claims up
+   * to a limit, all from the index of held jobs (index-only where the visibility map allows): the
+   * workers are walked one at a time (a loose index scan over lease owners). Processing jobs
+   * without an owner (claimed before migration 2) come last, counted only when there are any.
+   * Parameters: limit per worker, limit of the jobs without owner. Result: lease_owner (null for
+   * none), held, next_expiry, id, kind, started_at, lease_expires_at.
    */
   static final String JOBS_HELD =
       """
-      SELECT j.lease_owner, j.id, j.kind, j.started_at, j.lease_expires_at
-        FROM {s}.coding_jobs j
-       WHERE j.status = 'processing'
-       ORDER BY j.lease_owner, j.started_at, j.id
-       LIMIT ?
+      WITH RECURSIVE w(owner) AS (
+        SELECT min(j.lease_owner) FROM {s}.coding_jobs j WHERE j.status = 'processing'
+        UNION ALL
+        SELECT (SELECT min(j.lease_owner) FROM {s}.coding_jobs j
+                 WHERE j.status = 'processing' AND j.lease_owner > w.owner)
+          FROM w WHERE w.owner IS NOT NULL
+      )
+      SELECT w.owner, c.held, c.next_expiry, x.id, x.kind, x.started_at, x.lease_expires_at
+        FROM w
+       CROSS JOIN LATERAL (
+               SELECT count(*) AS held, min(j.lease_expires_at) AS next_expiry
+                 FROM {s}.coding_jobs j
+                WHERE j.status = 'processing' AND j.lease_owner = w.owner) c
+       CROSS JOIN LATERAL (
+               SELECT j.id, j.kind, j.started_at, j.lease_expires_at FROM {s}.coding_jobs j
+                WHERE j.status = 'processing' AND j.lease_owner = w.owner
+                ORDER BY j.started_at, j.id
+                LIMIT ?) x
+       WHERE w.owner IS NOT NULL
+      UNION ALL
+      SELECT NULL,
+             (SELECT count(*) FROM {s}.coding_jobs j
+               WHERE j.status = 'processing' AND j.lease_owner IS NULL),
+             (SELECT min(j.lease_expires_at) FROM {s}.coding_jobs j
+               WHERE j.status = 'processing' AND j.lease_owner IS NULL),
+             x.id, x.kind, x.started_at, x.lease_expires_at
+        FROM (SELECT j.id, j.kind, j.started_at, j.lease_expires_at FROM {s}.coding_jobs j
+               WHERE j.status = 'processing' AND j.lease_owner IS NULL
+               ORDER BY j.lease_owner, j.started_at, j.id
+               LIMIT ?) x
       """;
 
   /**

@@ -19,7 +19,7 @@ record Overview(
     Map<JobStatus, DashboardData.StatusCount> counts,
     Map<String, Map<JobStatus, DashboardData.Count>> kinds,
     DashboardData.Activity activity,
-    Map<String, List<DashboardData.HeldJob>> workers,
+    Map<String, DashboardData.Worker> workers,
     NotifierState notifier,
     Map<String, Instant> paused,
     Instant at) {
@@ -75,20 +75,16 @@ record Overview(
     m.put("activity", a);
     List<Map<String, Object>> w = new ArrayList<>();
     workers.forEach(
-        (owner, jobs) -> {
+        (owner, worker) -> {
           Map<String, Object> row = new LinkedHashMap<>();
           row.put("owner", owner);
-          List<Map<String, String>> held = new ArrayList<>();
-          Instant expiry = null;
-          for (DashboardData.HeldJob j : jobs) {
-            held.add(Map.of("id", j.id().toString(), "kind", j.kind()));
-            if (j.leaseExpiresAt() != null
-                && (expiry == null || j.leaseExpiresAt().isBefore(expiry))) {
-              expiry = j.leaseExpiresAt();
-            }
+          row.put("held", worker.held());
+          List<Map<String, String>> listed = new ArrayList<>();
+          for (DashboardData.HeldJob j : worker.jobs()) {
+            listed.add(Map.of("id", j.id().toString(), "kind", j.kind()));
           }
-          row.put("jobs", held);
-          row.put("nextLeaseExpiry", Html.time(expiry));
+          row.put("jobs", listed);
+          row.put("nextLeaseExpiry", Html.time(worker.nextLeaseExpiry()));
           w.add(row);
         });
     m.put("workers", w);

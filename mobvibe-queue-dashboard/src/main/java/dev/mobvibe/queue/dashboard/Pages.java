@@ -134,23 +134,18 @@ final class Pages {
         .raw("<th>jobs</th></tr></thead><tbody id=\"workers\">");
     o.workers()
         .forEach(
-            (owner, jobs) -> {
-              h.raw("<tr><td>").text(owner).raw("</td><td class=\"num\">").text(jobs.size());
-              h.raw("</td><td>")
-                  .text(
-                      Html.time(
-                          jobs.stream()
-                              .map(DashboardData.HeldJob::leaseExpiresAt)
-                              .filter(java.util.Objects::nonNull)
-                              .min(java.util.Comparator.naturalOrder())
-                              .orElse(null)))
-                  .raw("</td><td>");
-              for (DashboardData.HeldJob j : jobs) {
+            (owner, worker) -> {
+              h.raw("<tr><td>").text(owner).raw("</td><td class=\"num\">").text(worker.held());
+              h.raw("</td><td>").text(Html.time(worker.nextLeaseExpiry())).raw("</td><td>");
+              for (DashboardData.HeldJob j : worker.jobs()) {
                 h.raw("<a href=\"")
                     .text(base + "/jobs/" + j.id())
                     .raw("\">")
                     .text(j.kind())
                     .raw("</a> ");
+              }
+              if (worker.held() > worker.jobs().size()) {
+                h.text("\u2026 and " + (worker.held() - worker.jobs().size()) + " more");
               }
               h.raw("</td></tr>");
             });

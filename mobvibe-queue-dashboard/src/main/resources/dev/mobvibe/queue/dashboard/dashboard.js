@@ -112,7 +112,7 @@
     replaceRows("workers", o.workers.map(function (w) {
       var tr = document.createElement("tr");
       cell(tr, w.owner);
-      cell(tr, w.jobs.length, "num");
+      cell(tr, w.held, "num");
       cell(tr, w.nextLeaseExpiry);
       var td = cell(tr, "");
       w.jobs.forEach(function (j) {
@@ -122,6 +122,9 @@
         td.appendChild(a);
         td.appendChild(document.createTextNode(" "));
       });
+      if (w.held > w.jobs.length) {
+        td.appendChild(document.createTextNode("\u2026 and " + (w.held - w.jobs.length) + " more"));
+      }
       return tr;
     }));
     var csrf = body.getAttribute("data-csrf");

@@ -146,6 +146,16 @@ class DashboardPlanTest {
               assertThat(k.get(JobStatus.FAILED).precision())
                   .isEqualTo(DashboardData.Precision.ESTIMATE);
             });
+    // Every worker is counted whole and listed up to the limit.
+    Map<String, DashboardData.Worker> workers = data.heldJobs();
+    assertThat(workers).containsOnlyKeys("worker-0", "worker-1", "worker-2", "worker-3");
+    assertThat(workers.values())
+        .allSatisfy(
+            w -> {
+              assertThat(w.held()).isEqualTo(JOBS / 100 / 4);
+              assertThat(w.jobs()).hasSize(DashboardData.HELD_JOBS_PER_WORKER);
+              assertThat(w.nextLeaseExpiry()).isNotNull();
+            });
     // A session of a few jobs is listed through its own index, not by walking the status index.
     assertThat(
             data.jobs(new DashboardData.Filter(null, null, null, SMALL_SESSION), deep, 50).rows())
