@@ -42,7 +42,9 @@ class LiveSeedUpgradeTest {
           "coding_jobs_kind_claim_idx",
           "coding_jobs_kind_tier_due_idx",
           "coding_jobs_concurrency_key_idx",
-          "coding_jobs_finished_idx");
+          "coding_jobs_finished_idx",
+          "coding_jobs_session_idx",
+          "coding_jobs_held_idx");
 
   @Test
   void theUsersOwnChecksThatMentionStatusSurviveTheUpgrade() {
@@ -65,7 +67,7 @@ class LiveSeedUpgradeTest {
 
     MigrationReport report = queue(s).migrate();
 
-    assertThat(report.applied()).containsExactly(1, 2, 3, 4, 5);
+    assertThat(report.applied()).containsExactly(1, 2, 3, 4, 5, 6);
     Map<String, String> after = checks(s);
     // Same names, definitions, comments; valid again where they were valid, not where not.
     // Plus migration 3's own check that a coding session has a session and a prompt.
@@ -119,8 +121,8 @@ class LiveSeedUpgradeTest {
     String fresh = "indexes_fresh";
     seed(seeded);
 
-    assertThat(queue(seeded).migrate().applied()).containsExactly(1, 2, 3, 4, 5);
-    assertThat(queue(fresh).migrate().applied()).containsExactly(1, 2, 3, 4, 5);
+    assertThat(queue(seeded).migrate().applied()).containsExactly(1, 2, 3, 4, 5, 6);
+    assertThat(queue(fresh).migrate().applied()).containsExactly(1, 2, 3, 4, 5, 6);
 
     for (String name : MIGRATION_INDEXES) {
       assertThat(indexValid(seeded, name)).as(name).isTrue();
@@ -203,7 +205,7 @@ class LiveSeedUpgradeTest {
         SchemaMigrationTest.migrateAtOnce(queues, Duration.ofSeconds(60));
 
     assertThat(reports).filteredOn(r -> !r.applied().isEmpty()).hasSize(1);
-    assertThat(reports).flatMap(MigrationReport::applied).containsExactly(1, 2, 3, 4, 5);
+    assertThat(reports).flatMap(MigrationReport::applied).containsExactly(1, 2, 3, 4, 5, 6);
     for (String name : MIGRATION_INDEXES) {
       assertThat(indexValid(s, name)).as(name).isTrue();
     }
@@ -281,7 +283,7 @@ class LiveSeedUpgradeTest {
       olderSnapshot.commit();
       List<MigrationReport> reports =
           List.of(first.get(60, TimeUnit.SECONDS), second.get(60, TimeUnit.SECONDS));
-      assertThat(reports).flatMap(MigrationReport::applied).containsExactly(1, 2, 3, 4, 5);
+      assertThat(reports).flatMap(MigrationReport::applied).containsExactly(1, 2, 3, 4, 5, 6);
     } finally {
       pool.shutdownNow();
     }

@@ -51,7 +51,7 @@ class SchemaMigrationTest {
     assertThat(report.schema()).isEqualTo("public");
     assertThat(report.fromVersion()).isZero();
     assertThat(report.toVersion()).isEqualTo(QueueSchema.LATEST_VERSION);
-    assertThat(report.applied()).containsExactly(1, 2, 3, 4, 5);
+    assertThat(report.applied()).containsExactly(1, 2, 3, 4, 5, 6);
     assertThat(queue.schemaVersion()).isEqualTo(QueueSchema.LATEST_VERSION);
 
     assertThat(tables("public"))
@@ -105,7 +105,7 @@ class SchemaMigrationTest {
     MigrationReport first = queue.migrate();
     MigrationReport second = queue.migrate();
 
-    assertThat(first.applied()).containsExactly(1, 2, 3, 4, 5);
+    assertThat(first.applied()).containsExactly(1, 2, 3, 4, 5, 6);
     assertThat(second.schema()).isEqualTo("twice");
     assertThat(second.applied()).isEmpty();
     assertThat(second.fromVersion()).isEqualTo(QueueSchema.LATEST_VERSION);
@@ -128,7 +128,7 @@ class SchemaMigrationTest {
     assertThat(reports)
         .filteredOn(r -> !r.applied().isEmpty())
         .first()
-        .satisfies(r -> assertThat(r.applied()).containsExactly(1, 2, 3, 4, 5));
+        .satisfies(r -> assertThat(r.applied()).containsExactly(1, 2, 3, 4, 5, 6));
     assertThat(reports)
         .allSatisfy(r -> assertThat(r.toVersion()).isEqualTo(QueueSchema.LATEST_VERSION));
     assertThat(
@@ -136,7 +136,7 @@ class SchemaMigrationTest {
                 "SELECT string_agg(version || ':' || n, ',' ORDER BY version) FROM ("
                     + "SELECT version, count(*) AS n FROM concurrent.mobvibe_queue_migrations"
                     + " GROUP BY version) v"))
-        .isEqualTo("1:1,2:1,3:1,4:1,5:1");
+        .isEqualTo("1:1,2:1,3:1,4:1,5:1,6:1");
   }
 
   /**
@@ -181,7 +181,7 @@ class SchemaMigrationTest {
                       > 0);
       holder.commit();
 
-      assertThat(migration.get(30, TimeUnit.SECONDS).applied()).containsExactly(1, 2, 3, 4, 5);
+      assertThat(migration.get(30, TimeUnit.SECONDS).applied()).containsExactly(1, 2, 3, 4, 5, 6);
     } finally {
       pool.shutdownNow();
     }

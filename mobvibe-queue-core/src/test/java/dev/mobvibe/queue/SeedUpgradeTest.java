@@ -251,7 +251,7 @@ class SeedUpgradeTest {
     MigrationReport report = queue(s).migrate();
 
     assertThat(report.fromVersion()).isZero();
-    assertThat(report.applied()).containsExactly(1, 2, 3, 4, 5);
+    assertThat(report.applied()).containsExactly(1, 2, 3, 4, 5, 6);
     assertThat(report.toVersion()).isEqualTo(QueueSchema.LATEST_VERSION);
     assertThat(rows(s, "coding_jobs", JOB_COLUMNS)).isEqualTo(jobsBefore);
     assertThat(rows(s, "coding_sessions", SESSION_COLUMNS)).isEqualTo(sessionsBefore);

@@ -109,7 +109,8 @@ public final class QueueSchema {
           new Migration(2, "sdk columns", "V2__sdk_columns.sql", true),
           new Migration(3, "job kinds", "V3__job_kinds.sql", false),
           new Migration(4, "flow control", "V4__flow_control.sql", false),
-          new Migration(5, "fair tier index", "V5__fair_tier_index.sql", false));
+          new Migration(5, "fair tier index", "V5__fair_tier_index.sql", false),
+          new Migration(6, "dashboard indexes", "V6__dashboard_indexes.sql", false));
 
   /** The newest schema version this build knows. */
   public static final int LATEST_VERSION = MIGRATIONS.get(MIGRATIONS.size() - 1).version();

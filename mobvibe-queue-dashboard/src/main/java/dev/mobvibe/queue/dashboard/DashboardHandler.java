@@ -188,6 +188,9 @@ final class DashboardHandler implements HttpHandler {
     if (path.equals("/dead")) {
       return jobList(csrf, query, true);
     }
+    if (path.equals("/schedules")) {
+      return Reply.html(200, pages.schedules(csrf, queue.schedules()));
+    }
     if (job.matches() && job.group(2) == null) {
       UUID id = UUID.fromString(job.group(1));
       Optional<Job> found = queue.findJob(id);
@@ -204,9 +207,10 @@ final class DashboardHandler implements HttpHandler {
   }
 
   private Overview overview() {
+    Map<JobStatus, DashboardData.StatusCount> counts = data.countsByStatus();
     return new Overview(
-        data.countsByStatus(),
-        data.countsByKind(),
+        counts,
+        data.countsByKind(counts),
         data.recentActivity(),
         data.heldJobs(),
         settings.notifierState().get(),

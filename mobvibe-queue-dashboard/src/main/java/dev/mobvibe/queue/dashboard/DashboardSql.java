@@ -4,11 +4,13 @@ package dev.mobvibe.queue.dashboard;
  * The dashboard's statements, each written to use the indexes the migrations create, so pages stay
  * fast on a table of millions of rows (a test checks their plans on 1,000,000 rows).
  *
- * <p>The only index that orders {@code coding_jobs} by time is {@code (status, priority DESC,
+ * <p>The index that orders all of {@code coding_jobs} by time is {@code (status, priority DESC,
  * created_at)}. {@link #STATUS_PRIORITY_PAIRS} walks it to find the (status, priority) pairs that
  * exist, one index probe per pair (a "loose index scan"); the statements then read each pair's
  * slice of that index in {@code created_at} order and merge the slices. Priorities are few (0 to
- * 100, three plan tiers in practice), so the walk is cheap.
+ * 100, three plan tiers in practice), so the walk is cheap. Migration 6 adds the two indexes the
+ * other reads need: a session's jobs by time, and the held jobs by worker with their kind and lease
+ * expiry.
  *
  * <p>{@code {s}} stands for the queue's schema, an identifier the queue validated when it was
  * built.
@@ -36,52 +38,89 @@ final class DashboardSql {
       """;
 
   /**
-   * Per (status, priority): the number of jobs, counted up to a cap (an index-only scan that stops
-   * at the cap), and the oldest creation time. Parameters: statuses, cap of the finished statuses
-   * (completed, cancelled), cap of the others.
+   * What the planner knows of {@code coding_jobs}, free to read: its row count ({@code
+   * pg_class.reltuples}, below zero before the first VACUUM or ANALYZE) and the share of each
+   * status in ANALYZE's sample ({@code pg_stats}; null before the first ANALYZE). Parameter: the
+   * schema name. Result: reltuples, statuses ({@code text[]}), their shares ({@code real[]}).
+   */
+  static final String JOBS_TABLE_STATISTICS =
+      """
+      SELECT c.reltuples, st.most_common_vals::text::text[] AS statuses,
+             st.most_common_freqs AS shares
+        FROM pg_catalog.pg_class c
+        LEFT JOIN pg_catalog.pg_stats st
+          ON st.schemaname = ? AND st.tablename = 'coding_jobs' AND st.attname = 'status'
+             AND NOT st.inherited
+       WHERE c.oid = '{s}.coding_jobs'::regclass
+      """;
+
+  /**
+   * Per (status, priority): the number of jobs, counted up to a cap (an index-only scan of the
+   * newest that stops at the cap), the creation time of the oldest job counted (how far back the
+   * cap reached) and the oldest creation time. Parameters: statuses, cap of the finished statuses
+   * (completed, failed, cancelled), cap of the others.
    */
   static final String JOBS_COUNT_BY_STATUS_PRIORITY =
       STATUS_PRIORITY_PAIRS
           + """
-          SELECT p.status, p.priority,
-                 (SELECT count(*) FROM (SELECT 1 FROM {s}.coding_jobs j
-                                         WHERE j.status = p.status AND j.priority = p.priority
-                                         ORDER BY j.created_at DESC
-                                         LIMIT CASE WHEN p.status IN ('completed', 'cancelled')
-                                                    THEN ? ELSE ? END) c) AS jobs,
+          SELECT p.status, p.priority, c.jobs, c.reached,
                  (SELECT min(j.created_at) FROM {s}.coding_jobs j
                    WHERE j.status = p.status AND j.priority = p.priority) AS oldest
-            FROM p
-           WHERE p.priority IS NOT NULL
-          """;
-
-  /**
-   * Per (status, kind) for the statuses given: the number of jobs, reading at most a cap of rows
-   * per (status, priority) pair. Parameters: statuses, cap.
-   */
-  static final String JOBS_COUNT_BY_STATUS_KIND =
-      STATUS_PRIORITY_PAIRS
-          + """
-          SELECT x.status, x.kind, count(*) AS jobs
             FROM p CROSS JOIN LATERAL (
-                   SELECT j.status, j.kind FROM {s}.coding_jobs j
-                    WHERE j.status = p.status AND j.priority = p.priority
-                    ORDER BY j.created_at DESC
-                    LIMIT ?) x
+                   SELECT count(*) AS jobs, min(n.created_at) AS reached
+                     FROM (SELECT j.created_at FROM {s}.coding_jobs j
+                            WHERE j.status = p.status AND j.priority = p.priority
+                            ORDER BY j.created_at DESC
+                            LIMIT CASE WHEN p.status IN ('completed', 'failed', 'cancelled')
+                                       THEN ? ELSE ? END) n) c
            WHERE p.priority IS NOT NULL
-           GROUP BY x.status, x.kind
-           ORDER BY x.kind, x.status
           """;
 
   /**
-   * Completions and failed attempts per minute of the last hour. Completions, and the failed
-   * attempts of jobs that finished, come from the index of finished jobs by completion time, one
-   * status at a time (with the statuses as a list the planner scans the whole index); the failed
-   * attempts of jobs being retried from the processing jobs and from the pending jobs due since an
-   * hour ago (a retried job is due after its failure), walked one kind at a time through the
-   * kind-first index of pending jobs ({@code OFFSET 0} keeps that walk from being flattened into a
-   * join). No parameter. Result: what ({@code completed} or {@code failed}), minutes_ago (0 to 59),
-   * jobs.
+   * Per kind: pending jobs counted up to a cap per kind, walking the kinds through the kind-first
+   * index of pending jobs (index-only); every processing job, through the index of held jobs
+   * (index-only; the {@code ORDER BY} keeps the planner on it); and the newest failed jobs up to a
+   * cap, through the index of finished jobs. Parameters: pending cap, failed cap. Result: status,
+   * kind, jobs.
+   */
+  static final String JOBS_COUNT_BY_KIND =
+      """
+      WITH RECURSIVE k(kind) AS (
+        SELECT min(j.kind) FROM {s}.coding_jobs j WHERE j.status = 'pending'
+        UNION ALL
+        SELECT (SELECT min(j.kind) FROM {s}.coding_jobs j
+                 WHERE j.status = 'pending' AND j.kind > k.kind)
+          FROM k WHERE k.kind IS NOT NULL
+      )
+      SELECT 'pending' AS status, k.kind,
+             (SELECT count(*) FROM (SELECT 1 FROM {s}.coding_jobs j
+                                     WHERE j.status = 'pending' AND j.kind = k.kind
+                                     LIMIT ?) c) AS jobs
+        FROM k
+       WHERE k.kind IS NOT NULL
+      UNION ALL
+      SELECT 'processing', h.kind, count(*)
+        FROM (SELECT j.kind FROM {s}.coding_jobs j WHERE j.status = 'processing'
+               ORDER BY j.lease_owner, j.started_at, j.id) h
+       GROUP BY h.kind
+      UNION ALL
+      SELECT 'failed', f.kind, count(*)
+        FROM (SELECT j.kind FROM {s}.coding_jobs j WHERE j.status = 'failed'
+               ORDER BY j.completed_at DESC LIMIT ?) f
+       GROUP BY f.kind
+      """;
+
+  /**
+   * Completions and failed attempts per minute of the last hour. Completions are counted from the
+   * index of finished jobs by completion time alone (index-only). Failed attempts come from the
+   * {@code errors} history of the jobs that can hold one of the last hour, and only those rows are
+   * read: jobs that finished in the last hour and have an error (one finished status at a time:
+   * with the statuses as a list the planner scans the whole table); processing jobs that started in
+   * the last hour (an attempt's error is recorded before the next attempt starts), walked one
+   * worker at a time through the index of held jobs; pending jobs due since an hour ago (a retried
+   * job is due after its failure), walked one kind at a time through the kind-first index of
+   * pending jobs. {@code OFFSET 0} keeps each walk from being flattened into a join. No parameter.
+   * Result: what ({@code completed} or {@code failed}), minutes_ago (0 to 59), jobs.
    */
   static final String JOBS_RECENT_ACTIVITY =
       """
@@ -91,39 +130,57 @@ final class DashboardSql {
         SELECT (SELECT min(j.kind) FROM {s}.coding_jobs j
                  WHERE j.status = 'pending' AND j.kind > k.kind)
           FROM k WHERE k.kind IS NOT NULL
-      ), recent AS (
-        SELECT j.status, j.completed_at, j.errors FROM {s}.coding_jobs j
+      ), w(owner) AS (
+        SELECT min(j.lease_owner) FROM {s}.coding_jobs j WHERE j.status = 'processing'
+        UNION ALL
+        SELECT (SELECT min(j.lease_owner) FROM {s}.coding_jobs j
+                 WHERE j.status = 'processing' AND j.lease_owner > w.owner)
+          FROM w WHERE w.owner IS NOT NULL
+      ), failing AS (
+        SELECT j.errors FROM {s}.coding_jobs j
          WHERE j.status = 'completed' AND j.completed_at > now() - interval '1 hour'
+           AND j.errors <> '[]'::jsonb
         UNION ALL
-        SELECT j.status, j.completed_at, j.errors FROM {s}.coding_jobs j
+        SELECT j.errors FROM {s}.coding_jobs j
          WHERE j.status = 'failed' AND j.completed_at > now() - interval '1 hour'
+           AND j.errors <> '[]'::jsonb
         UNION ALL
-        SELECT j.status, j.completed_at, j.errors FROM {s}.coding_jobs j
+        SELECT j.errors FROM {s}.coding_jobs j
          WHERE j.status = 'cancelled' AND j.completed_at > now() - interval '1 hour'
+           AND j.errors <> '[]'::jsonb
         UNION ALL
-        SELECT j.status, j.completed_at, j.errors FROM {s}.coding_jobs j
-         WHERE j.status = 'processing' AND j.errors <> '[]'::jsonb
+        SELECT x.errors
+          FROM w CROSS JOIN LATERAL (
+                 SELECT j.errors FROM {s}.coding_jobs j
+                  WHERE j.lease_owner = w.owner AND j.status = 'processing'
+                    AND j.started_at > now() - interval '1 hour' AND j.errors <> '[]'::jsonb
+                 OFFSET 0) x
+         WHERE w.owner IS NOT NULL
         UNION ALL
-        SELECT x.status, x.completed_at, x.errors
+        SELECT j.errors FROM {s}.coding_jobs j
+         WHERE j.status = 'processing' AND j.lease_owner IS NULL
+           AND j.started_at > now() - interval '1 hour' AND j.errors <> '[]'::jsonb
+        UNION ALL
+        SELECT x.errors
           FROM k CROSS JOIN LATERAL (
-                 SELECT j.status, j.completed_at, j.errors FROM {s}.coding_jobs j
+                 SELECT j.errors FROM {s}.coding_jobs j
                   WHERE j.kind = k.kind AND j.status = 'pending'
                     AND j.run_at > now() - interval '1 hour' AND j.errors <> '[]'::jsonb
                  OFFSET 0) x
          WHERE k.kind IS NOT NULL
       )
       SELECT 'completed' AS what,
-             floor(extract(epoch FROM now() - completed_at) / 60)::int AS minutes_ago,
+             floor(date_part('epoch', now() - j.completed_at) / 60)::int AS minutes_ago,
              count(*) AS jobs
-        FROM recent
-       WHERE status = 'completed'
+        FROM {s}.coding_jobs j
+       WHERE j.status = 'completed' AND j.completed_at > now() - interval '1 hour'
        GROUP BY 2
       UNION ALL
       SELECT 'failed',
-             floor(extract(epoch FROM now() - (e.value->>'at')::timestamptz) / 60)::int,
+             floor(date_part('epoch', now() - (e.value->>'at')::timestamptz) / 60)::int,
              count(*)
-        FROM recent CROSS JOIN LATERAL jsonb_array_elements(
-               CASE jsonb_typeof(recent.errors) WHEN 'array' THEN recent.errors
+        FROM failing CROSS JOIN LATERAL jsonb_array_elements(
+               CASE jsonb_typeof(failing.errors) WHEN 'array' THEN failing.errors
                     ELSE '[]'::jsonb END) e
        WHERE jsonb_typeof(e.value->'at') = 'string'
          AND (e.value->>'at')::timestamptz > now() - interval '1 hour'
@@ -131,22 +188,51 @@ final class DashboardSql {
       """;
 
   /**
-   * The jobs workers hold, oldest claim first, served by the partial index on processing jobs.
-   * Parameter: limit.
+   * Per worker holding jobs: how many it holds, its earliest lease expiry, and its oldest claims up
+   * to a limit, all from the index of held jobs (index-only where the visibility map allows): the
+   * workers are walked one at a time (a loose index scan over lease owners). Processing jobs
+   * without an owner (claimed before migration 2) come last, counted only when there are any.
+   * Parameters: limit per worker, limit of the jobs without owner. Result: lease_owner (null for
+   * none), held, next_expiry, id, kind, started_at, lease_expires_at.
    */
   static final String JOBS_HELD =
       """
-      SELECT j.lease_owner, j.id, j.kind, j.started_at, j.lease_expires_at
-        FROM {s}.coding_jobs j
-       WHERE j.status = 'processing'
-       ORDER BY j.lease_owner, j.started_at, j.id
-       LIMIT ?
+      WITH RECURSIVE w(owner) AS (
+        SELECT min(j.lease_owner) FROM {s}.coding_jobs j WHERE j.status = 'processing'
+        UNION ALL
+        SELECT (SELECT min(j.lease_owner) FROM {s}.coding_jobs j
+                 WHERE j.status = 'processing' AND j.lease_owner > w.owner)
+          FROM w WHERE w.owner IS NOT NULL
+      )
+      SELECT w.owner, c.held, c.next_expiry, x.id, x.kind, x.started_at, x.lease_expires_at
+        FROM w
+       CROSS JOIN LATERAL (
+               SELECT count(*) AS held, min(j.lease_expires_at) AS next_expiry
+                 FROM {s}.coding_jobs j
+                WHERE j.status = 'processing' AND j.lease_owner = w.owner) c
+       CROSS JOIN LATERAL (
+               SELECT j.id, j.kind, j.started_at, j.lease_expires_at FROM {s}.coding_jobs j
+                WHERE j.status = 'processing' AND j.lease_owner = w.owner
+                ORDER BY j.started_at, j.id
+                LIMIT ?) x
+       WHERE w.owner IS NOT NULL
+      UNION ALL
+      SELECT NULL,
+             (SELECT count(*) FROM {s}.coding_jobs j
+               WHERE j.status = 'processing' AND j.lease_owner IS NULL),
+             (SELECT min(j.lease_expires_at) FROM {s}.coding_jobs j
+               WHERE j.status = 'processing' AND j.lease_owner IS NULL),
+             x.id, x.kind, x.started_at, x.lease_expires_at
+        FROM (SELECT j.id, j.kind, j.started_at, j.lease_expires_at FROM {s}.coding_jobs j
+               WHERE j.status = 'processing' AND j.lease_owner IS NULL
+               ORDER BY j.lease_owner, j.started_at, j.id
+               LIMIT ?) x
       """;
 
   /**
    * One page of the job list, newest first, keyset-paged by (created_at, id). Parameters: statuses,
-   * created_at bound, created_at bound, id bound, kind or null, kind or null, session id or null,
-   * session id or null, limit, lowest priority, highest priority, limit.
+   * created_at bound, created_at bound, id bound, kind or null, kind or null, limit, lowest
+   * priority, highest priority, limit.
    */
   static final String JOBS_PAGE =
       STATUS_PRIORITY_PAIRS
@@ -163,13 +249,34 @@ final class DashboardSql {
                       AND j.created_at <= ?
                       AND (j.created_at, j.id) < (?, ?::uuid)
                       AND (?::text IS NULL OR j.kind = ?)
-                      AND (?::uuid IS NULL OR j.session_id = ?)
                     ORDER BY j.created_at DESC, j.id DESC
                     LIMIT ?) x
            WHERE p.priority IS NOT NULL AND p.priority >= ? AND p.priority <= ?
            ORDER BY x.created_at DESC, x.id DESC
            LIMIT ?
           """;
+
+  /**
+   * One page of a session's jobs, newest first, keyset-paged by (created_at, id) through the index
+   * of a session's jobs: it reads the session's jobs only, so it costs what the session's size
+   * costs, whatever the table's. Parameters: session id, created_at bound, created_at bound, id
+   * bound, statuses, kind or null, kind or null, lowest priority, highest priority, limit.
+   */
+  static final String JOBS_PAGE_OF_SESSION =
+      """
+      SELECT j.id, j.kind, j.status, j.priority, j.session_id, j.created_at, j.retry_count,
+             j.max_retries, left(j.error_message, 200) AS error_message, j.lease_owner,
+             left(coalesce(j.prompt, j.args::text), 160) AS summary
+        FROM {s}.coding_jobs j
+       WHERE j.session_id = ?
+         AND j.created_at <= ?
+         AND (j.created_at, j.id) < (?, ?::uuid)
+         AND j.status = ANY (?::text[])
+         AND (?::text IS NULL OR j.kind = ?)
+         AND j.priority >= ? AND j.priority <= ?
+       ORDER BY j.created_at DESC, j.id DESC
+       LIMIT ?
+      """;
 
   /** A coding session's status. Parameter: session id. */
   static final String SESSIONS_FIND =
@@ -192,11 +299,13 @@ final class DashboardSql {
 
   /** Every statement, for the plan and prepare tests. */
   static final String[] ALL = {
+    JOBS_TABLE_STATISTICS,
     JOBS_COUNT_BY_STATUS_PRIORITY,
-    JOBS_COUNT_BY_STATUS_KIND,
+    JOBS_COUNT_BY_KIND,
     JOBS_RECENT_ACTIVITY,
     JOBS_HELD,
     JOBS_PAGE,
+    JOBS_PAGE_OF_SESSION,
     SESSIONS_FIND,
     SESSION_EVENTS_LIST
   };

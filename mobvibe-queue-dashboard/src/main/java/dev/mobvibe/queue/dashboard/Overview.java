@@ -17,9 +17,9 @@ import java.util.Map;
  */
 record Overview(
     Map<JobStatus, DashboardData.StatusCount> counts,
-    Map<String, Map<JobStatus, Long>> kinds,
+    Map<String, Map<JobStatus, DashboardData.Count>> kinds,
     DashboardData.Activity activity,
-    Map<String, List<DashboardData.HeldJob>> workers,
+    Map<String, DashboardData.Worker> workers,
     NotifierState notifier,
     Map<String, Instant> paused,
     Instant at) {
@@ -30,22 +30,25 @@ record Overview(
     return oldest == null ? null : Duration.between(oldest, at);
   }
 
-  /** A count as shown: with a plus when a cap cut it short. */
-  static String shown(long n, boolean capped) {
-    return n + (capped ? "+" : "");
-  }
-
   Map<String, Object> toJson(Duration refresh) {
     Map<String, Object> m = new LinkedHashMap<>();
     Map<String, Object> c = new LinkedHashMap<>();
     counts.forEach(
         (status, sc) -> {
           Map<String, Object> s = new LinkedHashMap<>();
-          s.put("total", sc.total());
-          s.put("shown", shown(sc.total(), sc.capped()));
+          s.put("total", sc.total().n());
+          s.put("shown", sc.total().shown());
+          s.put("precision", sc.total().precision().name().toLowerCase(Locale.ROOT));
           Map<String, Long> tiers = new LinkedHashMap<>();
-          sc.byTier().forEach((t, n) -> tiers.put(t.name(), n));
+          Map<String, String> tiersShown = new LinkedHashMap<>();
+          sc.byTier()
+              .forEach(
+                  (t, n) -> {
+                    tiers.put(t.name(), n.n());
+                    tiersShown.put(t.name(), n.shown());
+                  });
           s.put("tiers", tiers);
+          s.put("tiersShown", tiersShown);
           c.put(status.name().toLowerCase(Locale.ROOT), s);
         });
     m.put("counts", c);
@@ -55,10 +58,14 @@ record Overview(
     kinds.forEach(
         (kind, byStatus) -> {
           Map<String, Object> row = new LinkedHashMap<>();
+          Map<String, String> shown = new LinkedHashMap<>();
           row.put("kind", kind);
           for (JobStatus s : DashboardData.KIND_STATUSES) {
-            row.put(s.name().toLowerCase(Locale.ROOT), byStatus.getOrDefault(s, 0L));
+            DashboardData.Count n = byStatus.getOrDefault(s, DashboardData.Count.NONE);
+            row.put(s.name().toLowerCase(Locale.ROOT), n.n());
+            shown.put(s.name().toLowerCase(Locale.ROOT), n.shown());
           }
+          row.put("shown", shown);
           k.add(row);
         });
     m.put("kinds", k);
@@ -68,20 +75,16 @@ record Overview(
     m.put("activity", a);
     List<Map<String, Object>> w = new ArrayList<>();
     workers.forEach(
-        (owner, jobs) -> {
+        (owner, worker) -> {
           Map<String, Object> row = new LinkedHashMap<>();
           row.put("owner", owner);
-          List<Map<String, String>> held = new ArrayList<>();
-          Instant expiry = null;
-          for (DashboardData.HeldJob j : jobs) {
-            held.add(Map.of("id", j.id().toString(), "kind", j.kind()));
-            if (j.leaseExpiresAt() != null
-                && (expiry == null || j.leaseExpiresAt().isBefore(expiry))) {
-              expiry = j.leaseExpiresAt();
-            }
+          row.put("held", worker.held());
+          List<Map<String, String>> listed = new ArrayList<>();
+          for (DashboardData.HeldJob j : worker.jobs()) {
+            listed.add(Map.of("id", j.id().toString(), "kind", j.kind()));
           }
-          row.put("jobs", held);
-          row.put("nextLeaseExpiry", Html.time(expiry));
+          row.put("jobs", listed);
+          row.put("nextLeaseExpiry", Html.time(worker.nextLeaseExpiry()));
           w.add(row);
         });
     m.put("workers", w);

@@ -6,6 +6,7 @@ import dev.mobvibe.queue.Job;
 import dev.mobvibe.queue.JobError;
 import dev.mobvibe.queue.JobStatus;
 import dev.mobvibe.queue.PlanTier;
+import dev.mobvibe.queue.RegisteredSchedule;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -70,7 +71,7 @@ final class Pages {
           .raw("</span><span class=\"value\" id=\"count-")
           .raw(name)
           .raw("\">")
-          .text(Overview.shown(c.total(), c.capped()))
+          .text(c.total().shown())
           .raw("</span></a>");
     }
     h.raw("<div class=\"card\"><span class=\"label\">oldest pending</span>")
@@ -105,7 +106,7 @@ final class Pages {
             .raw("-")
             .raw(t.name())
             .raw("\">")
-            .text(o.counts().get(s).byTier().get(t))
+            .text(o.counts().get(s).byTier().get(t).shown())
             .raw("</td>");
       }
       h.raw("</tr>");
@@ -120,7 +121,9 @@ final class Pages {
             (kind, counts) -> {
               h.raw("<tr><td>").text(kind).raw("</td>");
               for (JobStatus s : DashboardData.KIND_STATUSES) {
-                h.raw("<td class=\"num\">").text(counts.getOrDefault(s, 0L)).raw("</td>");
+                h.raw("<td class=\"num\">")
+                    .text(counts.getOrDefault(s, DashboardData.Count.NONE).shown())
+                    .raw("</td>");
               }
               h.raw("</tr>");
             });
@@ -131,23 +134,18 @@ final class Pages {
         .raw("<th>jobs</th></tr></thead><tbody id=\"workers\">");
     o.workers()
         .forEach(
-            (owner, jobs) -> {
-              h.raw("<tr><td>").text(owner).raw("</td><td class=\"num\">").text(jobs.size());
-              h.raw("</td><td>")
-                  .text(
-                      Html.time(
-                          jobs.stream()
-                              .map(DashboardData.HeldJob::leaseExpiresAt)
-                              .filter(java.util.Objects::nonNull)
-                              .min(java.util.Comparator.naturalOrder())
-                              .orElse(null)))
-                  .raw("</td><td>");
-              for (DashboardData.HeldJob j : jobs) {
+            (owner, worker) -> {
+              h.raw("<tr><td>").text(owner).raw("</td><td class=\"num\">").text(worker.held());
+              h.raw("</td><td>").text(Html.time(worker.nextLeaseExpiry())).raw("</td><td>");
+              for (DashboardData.HeldJob j : worker.jobs()) {
                 h.raw("<a href=\"")
                     .text(base + "/jobs/" + j.id())
                     .raw("\">")
                     .text(j.kind())
                     .raw("</a> ");
+              }
+              if (worker.held() > worker.jobs().size()) {
+                h.text("\u2026 and " + (worker.held() - worker.jobs().size()) + " more");
               }
               h.raw("</td></tr>");
             });
@@ -191,6 +189,53 @@ final class Pages {
         .raw("\">")
         .text(label)
         .raw("</button></form>");
+  }
+
+  String schedules(String csrf, List<RegisteredSchedule> schedules) {
+    Html h = frame("Schedules", "schedules", csrf);
+    h.raw("<h1>Schedules <small>(recurring jobs the workers registered)</small></h1>");
+    if (schedules.isEmpty()) {
+      h.raw("<p id=\"empty\">No schedule is registered. A worker registers the schedules of its")
+          .raw(" builder (<code>JobProcessorBuilder.schedule</code>) when it starts.</p>");
+      return end(h);
+    }
+    h.raw("<table id=\"schedules\"><thead><tr><th>name</th><th>kind</th><th>schedule</th>")
+        .raw("<th>time zone</th><th>last tick</th><th>last job</th><th>next tick</th>")
+        .raw("<th>updated by</th><th>updated</th></tr></thead><tbody>");
+    for (RegisteredSchedule s : schedules) {
+      h.raw("<tr><td class=\"schedule-name\">")
+          .text(s.name())
+          .raw("</td><td>")
+          .text(s.kind())
+          .raw("</td><td><code>")
+          .text(s.expression())
+          .raw("</code></td><td>")
+          .text(s.timeZone())
+          .raw("</td><td class=\"time\">")
+          .text(Html.time(s.lastTick()))
+          .raw("</td><td>");
+      if (s.lastJobId() == null) {
+        h.text("\u2013");
+      } else {
+        h.raw("<a class=\"job-link\" href=\"")
+            .text(base + "/jobs/" + s.lastJobId())
+            .raw("\">")
+            .text(s.lastJobId().toString().substring(0, 8))
+            .raw("\u2026</a>");
+      }
+      h.raw("</td><td class=\"time\">")
+          .text(Html.time(s.nextTick()))
+          .raw("</td><td>")
+          .text(s.updatedBy() == null ? "\u2013" : s.updatedBy())
+          .raw("</td><td class=\"time\">")
+          .text(Html.time(s.updatedAt()))
+          .raw("</td></tr>");
+    }
+    h.raw("</tbody></table>")
+        .raw("<p class=\"legend\">A cron schedule's fields are read in its time zone; an interval")
+        .raw(" (<code>@every</code> and an ISO-8601 duration) counts from 1970-01-01T00:00Z. The")
+        .raw(" next tick is as the last worker to register or tick the schedule computed it.</p>");
+    return end(h);
   }
 
   String jobList(
@@ -491,7 +536,9 @@ final class Pages {
         .text(base + "/jobs")
         .raw("\">Jobs</a> <a href=\"")
         .text(base + "/dead")
-        .raw("\">Dead letters</a></nav>");
+        .raw("\">Dead letters</a> <a href=\"")
+        .text(base + "/schedules")
+        .raw("\">Schedules</a></nav>");
     if (!csrf.isEmpty()) {
       h.raw("<form method=\"post\" class=\"inline\" action=\"").text(base + "/logout").raw("\">");
       csrfField(h, csrf);

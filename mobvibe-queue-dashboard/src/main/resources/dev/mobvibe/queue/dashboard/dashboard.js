@@ -92,8 +92,8 @@
     Object.keys(o.counts).forEach(function (status) {
       var c = o.counts[status];
       text("count-" + status, c.shown);
-      Object.keys(c.tiers).forEach(function (tier) {
-        text("tier-" + status + "-" + tier, c.tiers[tier]);
+      Object.keys(c.tiersShown).forEach(function (tier) {
+        text("tier-" + status + "-" + tier, c.tiersShown[tier]);
       });
     });
     text("oldest-pending", o.oldestPending);
@@ -104,15 +104,15 @@
     replaceRows("kinds", o.kinds.map(function (k) {
       var tr = document.createElement("tr");
       cell(tr, k.kind);
-      cell(tr, k.pending, "num");
-      cell(tr, k.processing, "num");
-      cell(tr, k.failed, "num");
+      cell(tr, k.shown.pending, "num");
+      cell(tr, k.shown.processing, "num");
+      cell(tr, k.shown.failed, "num");
       return tr;
     }));
     replaceRows("workers", o.workers.map(function (w) {
       var tr = document.createElement("tr");
       cell(tr, w.owner);
-      cell(tr, w.jobs.length, "num");
+      cell(tr, w.held, "num");
       cell(tr, w.nextLeaseExpiry);
       var td = cell(tr, "");
       w.jobs.forEach(function (j) {
@@ -122,6 +122,9 @@
         td.appendChild(a);
         td.appendChild(document.createTextNode(" "));
       });
+      if (w.held > w.jobs.length) {
+        td.appendChild(document.createTextNode("\u2026 and " + (w.held - w.jobs.length) + " more"));
+      }
       return tr;
     }));
     var csrf = body.getAttribute("data-csrf");

@@ -33,8 +33,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The dashboard in a real headless Chromium: login, the overview's figures against the database and
- * their refresh without a reload, filtering, replay from a job page, escaping of a hostile prompt,
- * refusals, and the screenshot in {@code docs/dashboard.png}. One browser for the class.
+ * their refresh without a reload, filtering, replay from a job page, escaping of a hostile prompt
+ * and of a hostile schedule name, refusals, and the screenshot in {@code docs/dashboard.png}. One
+ * browser for the class.
  */
 class DashboardBrowserTest {
   @RegisterExtension static final MobVibeQueueExtension mvq = MobVibeQueueExtension.create();
@@ -184,6 +185,30 @@ class DashboardBrowserTest {
     assertThat(browser.findElement(By.id("prompt")).getText()).isEqualTo(prompt);
     browser.get(root + "/jobs");
     assertThat(browser.findElement(By.id("job-table")).getText()).contains("<script>window.pwned");
+    assertThat(browser.executeScript("return typeof window.pwned;")).isEqualTo("undefined");
+    assertThatThrownBy(() -> browser.switchTo().alert())
+        .isInstanceOf(NoAlertPresentException.class);
+  }
+
+  @Test
+  void theSchedulesPageIsReachedFromTheNavigationAndShowsAHostileNameAsText() throws SQLException {
+    String name = "<script>window.pwned = 3; alert('s')</script>";
+    try (Connection c = mvq.queue().dataSource().getConnection();
+        PreparedStatement ps =
+            c.prepareStatement(
+                "INSERT INTO coding_job_schedules (name, kind, expression, time_zone, next_tick)"
+                    + " VALUES (?, 'digest', '0 3 * * *', 'Europe/Paris', now())")) {
+      ps.setString(1, name);
+      ps.executeUpdate();
+    }
+    browser.get(root + "/");
+    browser.findElement(By.linkText("Schedules")).click();
+    wait.until(
+        d -> "schedules".equals(d.findElement(By.tagName("body")).getAttribute("data-page")));
+    assertThat(browser.findElement(By.id("schedules")).getText())
+        .contains(name)
+        .contains("0 3 * * *")
+        .contains("Europe/Paris");
     assertThat(browser.executeScript("return typeof window.pwned;")).isEqualTo("undefined");
     assertThatThrownBy(() -> browser.switchTo().alert())
         .isInstanceOf(NoAlertPresentException.class);

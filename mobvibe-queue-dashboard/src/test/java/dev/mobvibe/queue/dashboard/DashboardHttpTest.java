@@ -2,15 +2,19 @@ package dev.mobvibe.queue.dashboard;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.mobvibe.queue.Job;
 import dev.mobvibe.queue.JobArgs;
+import dev.mobvibe.queue.JobProcessor;
 import dev.mobvibe.queue.JobQueue;
 import dev.mobvibe.queue.JobStatus;
 import dev.mobvibe.queue.NewJob;
 import dev.mobvibe.queue.NotifierState;
 import dev.mobvibe.queue.PlanTier;
+import dev.mobvibe.queue.RegisteredSchedule;
+import dev.mobvibe.queue.Schedule;
 import dev.mobvibe.queue.test.MobVibeQueueExtension;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -19,6 +23,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.time.Duration;
+import java.time.ZoneId;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
@@ -42,6 +50,13 @@ class DashboardHttpTest {
     @Override
     public String kind() {
       return "send_email";
+    }
+  }
+
+  record Digest(String period) implements JobArgs {
+    @Override
+    public String kind() {
+      return "digest";
     }
   }
 
@@ -224,6 +239,71 @@ class DashboardHttpTest {
     assertThat(list).doesNotContain("<script>window").contains("&lt;script&gt;");
     String kindFilter = get("/jobs?kind=%3Cb%3Ex", "Authorization", bearer()).body();
     assertThat(kindFilter).doesNotContain("<b>x").contains("&lt;b&gt;x");
+  }
+
+  @Test
+  void theSchedulesPageListsWhatWorkersRegisteredEscaped() throws Exception {
+    Schedule nightly = Schedule.cron("0 3 * * *", ZoneId.of("Europe/Paris"));
+    try (JobProcessor p =
+        JobProcessor.builder(mvq.queue())
+            .workerId("scheduler-1")
+            .handler("digest", (job, ctx) -> {})
+            .schedule("nightly-digest", nightly, () -> NewJob.of(new Digest("daily")))
+            .schedule(
+                "refresh-cache",
+                Schedule.every(Duration.ofMinutes(5)),
+                () -> NewJob.of(new Digest("cache")))
+            .noRetention()
+            .build()) {
+      p.start();
+      await().atMost(Duration.ofSeconds(10)).until(() -> mvq.queue().schedules().size() >= 2);
+    }
+    // The builder refuses such a name; a row written by hand (or by another client) can hold one.
+    Job last = mvq.queue().enqueue(NewJob.of(new Digest("by hand")));
+    try (Connection c = mvq.queue().dataSource().getConnection();
+        PreparedStatement ps =
+            c.prepareStatement(
+                "INSERT INTO "
+                    + mvq.queue().schema()
+                    + ".coding_job_schedules (name, kind, expression, time_zone, last_tick,"
+                    + " last_job_id, next_tick, updated_by)"
+                    + " VALUES (?, ?, '@every PT1H', 'UTC', now(), ?, now() + interval '1 hour',"
+                    + " ?)")) {
+      ps.setString(1, "<script>window.pwned=1</script>");
+      ps.setString(2, "<b>kind</b>");
+      ps.setObject(3, last.id());
+      ps.setString(4, "<img src=x onerror=alert(1)>");
+      ps.executeUpdate();
+    }
+
+    assertThat(get("/schedules").statusCode()).isEqualTo(303);
+    assertThat(get("/schedules", "Authorization", "Bearer wrong-token-0123456789").statusCode())
+        .isEqualTo(303);
+    HttpResponse<String> r = get("/schedules", "Authorization", bearer());
+    assertThat(r.statusCode()).isEqualTo(200);
+    String page = r.body();
+    assertThat(page)
+        .contains("nightly-digest")
+        .contains("0 3 * * *")
+        .contains("Europe/Paris")
+        .contains("refresh-cache")
+        .contains("@every PT5M")
+        .contains("scheduler-1")
+        .contains("digest");
+    RegisteredSchedule registered =
+        mvq.queue().schedules().stream()
+            .filter(x -> x.name().equals("nightly-digest"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(page).contains(Html.time(registered.nextTick()));
+    assertThat(page)
+        .doesNotContain("<script>window")
+        .doesNotContain("<b>kind")
+        .doesNotContain("<img src=x")
+        .contains("&lt;script&gt;window.pwned=1&lt;/script&gt;")
+        .contains("&lt;b&gt;kind&lt;/b&gt;")
+        .contains("href=\"/dash/jobs/" + last.id() + "\"");
+    assertThat(get("/", "Authorization", bearer()).body()).contains("href=\"/dash/schedules\"");
   }
 
   @Test
