@@ -43,8 +43,7 @@ class LiveSeedUpgradeTest {
           "coding_jobs_kind_tier_due_idx",
           "coding_jobs_concurrency_key_idx",
           "coding_jobs_finished_idx",
-          "coding_jobs_session_idx",
-          "coding_jobs_held_idx");
+          "coding_jobs_session_idx");
 
   @Test
   void theUsersOwnChecksThatMentionStatusSurviveTheUpgrade() {

@@ -9,6 +9,7 @@ import dev.mobvibe.queue.Job;
 import dev.mobvibe.queue.JobNotFoundException;
 import dev.mobvibe.queue.JobQueue;
 import dev.mobvibe.queue.JobStatus;
+import dev.mobvibe.queue.MigrationScript;
 import dev.mobvibe.queue.PlanTier;
 import dev.mobvibe.queue.QueueException;
 import java.io.ByteArrayOutputStream;
@@ -19,12 +20,14 @@ import java.io.UncheckedIOException;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -112,10 +115,55 @@ final class DashboardHandler implements HttpHandler {
       } catch (RuntimeException e) {
         log.warn(
             "dashboard request {} failed: {}", exchange.getRequestURI().getPath(), e.toString());
-        reply = Reply.text(500, "the dashboard could not answer; the server log has the reason\n");
+        reply =
+            schemaBehind(e)
+                .orElse(
+                    Reply.text(
+                        500, "the dashboard could not answer; the server log has the reason\n"));
       }
       send(exchange, reply);
     }
+  }
+
+  /**
+   * When a statement failed on a missing schema, table or column, and the queue's schema lacks
+   * migrations this build knows (a seed-era database, or one a newer worker has not upgraded yet):
+   * a 503 that says which version it is and what to run, rather than a 500.
+   */
+  private Optional<Reply> schemaBehind(RuntimeException failure) {
+    boolean missing = false;
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      // undefined table, undefined column, no such schema
+      if (t instanceof SQLException sql
+          && Set.of("42P01", "42703", "3F000").contains(sql.getSQLState())) {
+        missing = true;
+      }
+    }
+    if (!missing) {
+      return Optional.empty();
+    }
+    List<MigrationScript> scripts = MigrationScript.all(queue.schema());
+    int needed = scripts.get(scripts.size() - 1).version();
+    int version;
+    try {
+      version = queue.schemaVersion();
+    } catch (RuntimeException e) {
+      return Optional.empty();
+    }
+    if (version >= needed) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        Reply.text(
+            503,
+            "the queue's schema "
+                + queue.schema()
+                + " is at version "
+                + version
+                + " and this dashboard needs version "
+                + needed
+                + ": apply the migrations (queue.migrate(), mobvibe-worker migrate, or the scripts"
+                + " of MigrationScript.all) and reload\n"));
   }
 
   private Reply route(HttpExchange exchange) throws IOException {

@@ -78,10 +78,10 @@ final class DashboardSql {
 
   /**
    * Per kind: pending jobs counted up to a cap per kind, walking the kinds through the kind-first
-   * index of pending jobs (index-only); every processing job, through the index of held jobs
-   * (index-only; the {@code ORDER BY} keeps the planner on it); and the newest failed jobs up to a
-   * cap, through the index of finished jobs. Parameters: pending cap, failed cap. Result: status,
-   * kind, jobs.
+   * index of pending jobs (index-only); every processing job, through the partial index of
+   * processing jobs (as many as the workers run at once, not the table's size); and the newest
+   * failed jobs up to a cap, through the index of finished jobs. Parameters: pending cap, failed
+   * cap. Result: status, kind, jobs.
    */
   static final String JOBS_COUNT_BY_KIND =
       """
@@ -99,10 +99,9 @@ final class DashboardSql {
         FROM k
        WHERE k.kind IS NOT NULL
       UNION ALL
-      SELECT 'processing', h.kind, count(*)
-        FROM (SELECT j.kind FROM {s}.coding_jobs j WHERE j.status = 'processing'
-               ORDER BY j.lease_owner, j.started_at, j.id) h
-       GROUP BY h.kind
+      SELECT 'processing', j.kind, count(*)
+        FROM {s}.coding_jobs j WHERE j.status = 'processing'
+       GROUP BY j.kind
       UNION ALL
       SELECT 'failed', f.kind, count(*)
         FROM (SELECT j.kind FROM {s}.coding_jobs j WHERE j.status = 'failed'
@@ -116,11 +115,11 @@ final class DashboardSql {
    * {@code errors} history of the jobs that can hold one of the last hour, and only those rows are
    * read: jobs that finished in the last hour and have an error (one finished status at a time:
    * with the statuses as a list the planner scans the whole table); processing jobs that started in
-   * the last hour (an attempt's error is recorded before the next attempt starts), walked one
-   * worker at a time through the index of held jobs; pending jobs due since an hour ago (a retried
-   * job is due after its failure), walked one kind at a time through the kind-first index of
-   * pending jobs. {@code OFFSET 0} keeps each walk from being flattened into a join. No parameter.
-   * Result: what ({@code completed} or {@code failed}), minutes_ago (0 to 59), jobs.
+   * the last hour (an attempt's error is recorded before the next attempt starts), through the
+   * partial index of processing jobs; pending jobs due since an hour ago (a retried job is due
+   * after its failure), walked one kind at a time through the kind-first index of pending jobs.
+   * {@code OFFSET 0} keeps each walk from being flattened into a join. No parameter. Result: what
+   * ({@code completed} or {@code failed}), minutes_ago (0 to 59), jobs.
    */
   static final String JOBS_RECENT_ACTIVITY =
       """
@@ -130,12 +129,6 @@ final class DashboardSql {
         SELECT (SELECT min(j.kind) FROM {s}.coding_jobs j
                  WHERE j.status = 'pending' AND j.kind > k.kind)
           FROM k WHERE k.kind IS NOT NULL
-      ), w(owner) AS (
-        SELECT min(j.lease_owner) FROM {s}.coding_jobs j WHERE j.status = 'processing'
-        UNION ALL
-        SELECT (SELECT min(j.lease_owner) FROM {s}.coding_jobs j
-                 WHERE j.status = 'processing' AND j.lease_owner > w.owner)
-          FROM w WHERE w.owner IS NOT NULL
       ), failing AS (
         SELECT j.errors FROM {s}.coding_jobs j
          WHERE j.status = 'completed' AND j.completed_at > now() - interval '1 hour'
@@ -149,16 +142,8 @@ final class DashboardSql {
          WHERE j.status = 'cancelled' AND j.completed_at > now() - interval '1 hour'
            AND j.errors <> '[]'::jsonb
         UNION ALL
-        SELECT x.errors
-          FROM w CROSS JOIN LATERAL (
-                 SELECT j.errors FROM {s}.coding_jobs j
-                  WHERE j.lease_owner = w.owner AND j.status = 'processing'
-                    AND j.started_at > now() - interval '1 hour' AND j.errors <> '[]'::jsonb
-                 OFFSET 0) x
-         WHERE w.owner IS NOT NULL
-        UNION ALL
         SELECT j.errors FROM {s}.coding_jobs j
-         WHERE j.status = 'processing' AND j.lease_owner IS NULL
+         WHERE j.status = 'processing'
            AND j.started_at > now() - interval '1 hour' AND j.errors <> '[]'::jsonb
         UNION ALL
         SELECT x.errors
@@ -189,44 +174,25 @@ final class DashboardSql {
 
   /**
    * Per worker holding jobs: how many it holds, its earliest lease expiry, and its oldest claims up
-   * to a limit, all from the index of held jobs (index-only where the visibility map allows): the
-   * workers are walked one at a time (a loose index scan over lease owners). Processing jobs
-   * without an owner (claimed before migration 2) come last, counted only when there are any.
-   * Parameters: limit per worker, limit of the jobs without owner. Result: lease_owner (null for
-   * none), held, next_expiry, id, kind, started_at, lease_expires_at.
+   * to a limit, in one pass over the processing jobs (the partial index of processing jobs: as many
+   * rows as the workers run at once, not the table's size; an index of their own would cost every
+   * claim and completion an entry, which halved the drain). Processing jobs without an owner
+   * (claimed before migration 2) form a group of their own. Parameters: limit per worker, limit of
+   * the jobs without owner. Result: lease_owner (null for none), held, next_expiry, id, kind,
+   * started_at, lease_expires_at.
    */
   static final String JOBS_HELD =
       """
-      WITH RECURSIVE w(owner) AS (
-        SELECT min(j.lease_owner) FROM {s}.coding_jobs j WHERE j.status = 'processing'
-        UNION ALL
-        SELECT (SELECT min(j.lease_owner) FROM {s}.coding_jobs j
-                 WHERE j.status = 'processing' AND j.lease_owner > w.owner)
-          FROM w WHERE w.owner IS NOT NULL
-      )
-      SELECT w.owner, c.held, c.next_expiry, x.id, x.kind, x.started_at, x.lease_expires_at
-        FROM w
-       CROSS JOIN LATERAL (
-               SELECT count(*) AS held, min(j.lease_expires_at) AS next_expiry
-                 FROM {s}.coding_jobs j
-                WHERE j.status = 'processing' AND j.lease_owner = w.owner) c
-       CROSS JOIN LATERAL (
-               SELECT j.id, j.kind, j.started_at, j.lease_expires_at FROM {s}.coding_jobs j
-                WHERE j.status = 'processing' AND j.lease_owner = w.owner
-                ORDER BY j.started_at, j.id
-                LIMIT ?) x
-       WHERE w.owner IS NOT NULL
-      UNION ALL
-      SELECT NULL,
-             (SELECT count(*) FROM {s}.coding_jobs j
-               WHERE j.status = 'processing' AND j.lease_owner IS NULL),
-             (SELECT min(j.lease_expires_at) FROM {s}.coding_jobs j
-               WHERE j.status = 'processing' AND j.lease_owner IS NULL),
-             x.id, x.kind, x.started_at, x.lease_expires_at
-        FROM (SELECT j.id, j.kind, j.started_at, j.lease_expires_at FROM {s}.coding_jobs j
-               WHERE j.status = 'processing' AND j.lease_owner IS NULL
-               ORDER BY j.lease_owner, j.started_at, j.id
-               LIMIT ?) x
+      SELECT x.owner, x.held, x.next_expiry, x.id, x.kind, x.started_at, x.lease_expires_at
+        FROM (SELECT j.lease_owner AS owner,
+                     count(*) OVER (PARTITION BY j.lease_owner) AS held,
+                     min(j.lease_expires_at) OVER (PARTITION BY j.lease_owner) AS next_expiry,
+                     row_number() OVER (PARTITION BY j.lease_owner
+                                        ORDER BY j.started_at, j.id) AS n,
+                     j.id, j.kind, j.started_at, j.lease_expires_at
+                FROM {s}.coding_jobs j
+               WHERE j.status = 'processing') x
+       WHERE x.n <= CASE WHEN x.owner IS NOT NULL THEN ? ELSE ? END
       """;
 
   /**

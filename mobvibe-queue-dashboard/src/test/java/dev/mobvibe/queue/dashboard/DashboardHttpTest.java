@@ -135,6 +135,37 @@ class DashboardHttpTest {
   }
 
   @Test
+  void aSchemaWithoutTheMigrationsGetsA503ThatSaysWhatToRun() throws Exception {
+    // A schema no worker has migrated (the seed's tables would lack the newer columns alike).
+    try (JobQueue old =
+        JobQueue.builder().dataSource(mvq.dataSource()).schema("never_migrated").build()) {
+      Dashboard.builder(old).token(TOKEN).build().mount(server, "/old");
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(URI.create(root.replace("/dash", "/old") + "/api/overview"))
+                  .header("Authorization", bearer())
+                  .GET()
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).isEqualTo(503);
+      assertThat(r.body())
+          .contains("never_migrated is at version 0")
+          .contains("needs version " + JobQueueVersions.latest())
+          .contains("migrate");
+    } finally {
+      server.removeContext("/old");
+    }
+  }
+
+  /** The newest schema version, as the migration scripts list it. */
+  static final class JobQueueVersions {
+    static int latest() {
+      List<dev.mobvibe.queue.MigrationScript> all = dev.mobvibe.queue.MigrationScript.all("x");
+      return all.get(all.size() - 1).version();
+    }
+  }
+
+  @Test
   void withoutTheTokenPagesRedirectToLoginAndTheApiAnswers401() throws Exception {
     HttpResponse<String> page = get("/");
     assertThat(page.statusCode()).isEqualTo(303);
