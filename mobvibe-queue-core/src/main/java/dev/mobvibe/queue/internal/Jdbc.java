@@ -200,9 +200,10 @@ public final class Jdbc {
 
   /**
    * Turns just-in-time compilation off for the rest of the transaction, sent ahead of a statement
-   * in the same round trip ({@link #queryWithoutJitOn}).
+   * in the same round trip ({@link #queryWithoutJitOn}). No whitespace after the semicolon: the
+   * statement that follows keeps its own text in {@code pg_stat_activity} and the server's logs.
    */
-  private static final String JIT_OFF = "SELECT set_config('jit', 'off', true);\n";
+  private static final String JIT_OFF = "SELECT set_config('jit', 'off', true);";
 
   /**
    * Runs a query with the server's just-in-time compilation off, under this helper's statement
