@@ -222,7 +222,7 @@ public final class Jdbc {
    * @return the rows
    * @throws SQLException from JDBC; a statement cancelled by the timeout has SQLState 57014
    */
-  public <T> List<T> queryWithoutJitOn(Connection c, String sql, Binder binder, RowMapper<T> mapper)
+  <T> List<T> queryWithoutJitOn(Connection c, String sql, Binder binder, RowMapper<T> mapper)
       throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(JIT_OFF + sql)) {
       ps.setQueryTimeout(statementTimeoutSeconds);
@@ -248,7 +248,7 @@ public final class Jdbc {
    * @param <T> the row type
    * @return the rows
    */
-  public <T> List<T> queryWithoutJit(String what, String sql, Binder binder, RowMapper<T> mapper) {
+  <T> List<T> queryWithoutJit(String what, String sql, Binder binder, RowMapper<T> mapper) {
     return withConnection(what, c -> queryWithoutJitOn(c, sql, binder, mapper));
   }
 

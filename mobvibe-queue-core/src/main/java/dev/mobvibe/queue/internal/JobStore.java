@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -27,6 +28,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
 
 /**
@@ -219,7 +222,6 @@ public final class JobStore {
     for (int i = 0; i < n; i++) {
       NewJob job = jobs.get(i);
       kinds[i] = job.kind();
-
       args[i] = job.args() == null ? "{}" : argsText(job.kind(), argsTree(job));
       metadata[i] = job.metadata().isEmpty() ? "{}" : json.valueToTree(job.metadata()).toString();
       ids[i] = TimeOrderedIds.next();
@@ -501,13 +503,13 @@ public final class JobStore {
    * @return kind to the time it was paused
    */
   public Map<String, Instant> pausedKinds() {
-    Map<String, Instant> paused = new java.util.TreeMap<>();
+    Map<String, Instant> paused = new TreeMap<>();
     jdbc.query(
         "read paused kinds",
         sql.kindsSelectPaused,
         ps -> {},
         rs -> paused.put(rs.getString("kind"), JobRows.instant(rs, "paused_at")));
-    return java.util.Collections.unmodifiableMap(paused);
+    return Collections.unmodifiableMap(paused);
   }
 
   /**
@@ -550,7 +552,7 @@ public final class JobStore {
 
     /** The kinds whose limits the claim must lock, in lock order. */
     List<String> lockedKinds() {
-      java.util.TreeSet<String> kinds = new java.util.TreeSet<>();
+      java.util.TreeSet<String> kinds = new TreeSet<>();
       limits.forEach(l -> kinds.add(l.kind()));
       rates.forEach(r -> kinds.add(r.kind()));
       return List.copyOf(kinds);

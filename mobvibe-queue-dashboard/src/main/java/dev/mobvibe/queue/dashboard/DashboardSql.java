@@ -55,6 +55,22 @@ final class DashboardSql {
       """;
 
   /**
+   * A CTE {@code k(kind)}: the kinds that have pending jobs, found by walking the kind-first index
+   * of pending jobs upwards, one probe per kind (a loose index scan). Ends with a null kind: filter
+   * it out.
+   */
+  static final String PENDING_KINDS =
+      """
+      WITH RECURSIVE k(kind) AS (
+        SELECT min(j.kind) FROM {s}.coding_jobs j WHERE j.status = 'pending'
+        UNION ALL
+        SELECT (SELECT min(j.kind) FROM {s}.coding_jobs j
+                 WHERE j.status = 'pending' AND j.kind > k.kind)
+          FROM k WHERE k.kind IS NOT NULL
+      )
+      """;
+
+  /**
    * Per (status, priority): the number of jobs, counted up to a cap (an index-only scan of the
    * newest that stops at the cap), the creation time of the oldest job counted (how far back the
    * cap reached) and the oldest creation time. Parameters: statuses, cap of the finished statuses
@@ -84,14 +100,8 @@ final class DashboardSql {
    * cap. Result: status, kind, jobs.
    */
   static final String JOBS_COUNT_BY_KIND =
-      """
-      WITH RECURSIVE k(kind) AS (
-        SELECT min(j.kind) FROM {s}.coding_jobs j WHERE j.status = 'pending'
-        UNION ALL
-        SELECT (SELECT min(j.kind) FROM {s}.coding_jobs j
-                 WHERE j.status = 'pending' AND j.kind > k.kind)
-          FROM k WHERE k.kind IS NOT NULL
-      )
+      PENDING_KINDS
+          + """
       SELECT 'pending' AS status, k.kind,
              (SELECT count(*) FROM (SELECT 1 FROM {s}.coding_jobs j
                                      WHERE j.status = 'pending' AND j.kind = k.kind
@@ -122,14 +132,9 @@ final class DashboardSql {
    * ({@code completed} or {@code failed}), minutes_ago (0 to 59), jobs.
    */
   static final String JOBS_RECENT_ACTIVITY =
-      """
-      WITH RECURSIVE k(kind) AS (
-        SELECT min(j.kind) FROM {s}.coding_jobs j WHERE j.status = 'pending'
-        UNION ALL
-        SELECT (SELECT min(j.kind) FROM {s}.coding_jobs j
-                 WHERE j.status = 'pending' AND j.kind > k.kind)
-          FROM k WHERE k.kind IS NOT NULL
-      ), failing AS (
+      PENDING_KINDS
+          + """
+      , failing AS (
         SELECT j.errors FROM {s}.coding_jobs j
          WHERE j.status = 'completed' AND j.completed_at > now() - interval '1 hour'
            AND j.errors <> '[]'::jsonb

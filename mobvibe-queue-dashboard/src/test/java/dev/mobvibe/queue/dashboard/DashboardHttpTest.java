@@ -10,6 +10,7 @@ import dev.mobvibe.queue.JobArgs;
 import dev.mobvibe.queue.JobProcessor;
 import dev.mobvibe.queue.JobQueue;
 import dev.mobvibe.queue.JobStatus;
+import dev.mobvibe.queue.MigrationScript;
 import dev.mobvibe.queue.NewJob;
 import dev.mobvibe.queue.NotifierState;
 import dev.mobvibe.queue.PlanTier;
@@ -150,7 +151,7 @@ class DashboardHttpTest {
       assertThat(r.statusCode()).isEqualTo(503);
       assertThat(r.body())
           .contains("never_migrated is at version 0")
-          .contains("needs version " + JobQueueVersions.latest())
+          .contains("needs version " + latestSchemaVersion())
           .contains("migrate");
     } finally {
       server.removeContext("/old");
@@ -158,11 +159,9 @@ class DashboardHttpTest {
   }
 
   /** The newest schema version, as the migration scripts list it. */
-  static final class JobQueueVersions {
-    static int latest() {
-      List<dev.mobvibe.queue.MigrationScript> all = dev.mobvibe.queue.MigrationScript.all("x");
-      return all.get(all.size() - 1).version();
-    }
+  static int latestSchemaVersion() {
+    List<MigrationScript> all = MigrationScript.all("x");
+    return all.get(all.size() - 1).version();
   }
 
   @Test

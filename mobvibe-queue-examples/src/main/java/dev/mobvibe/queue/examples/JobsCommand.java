@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.function.BiPredicate;
+import java.util.function.ToLongBiFunction;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -233,13 +234,7 @@ final class JobsCommand implements Callable<Integer> {
               paramLabel = "AGE",
               description = "for example 7d, 12h or PT30M")
           String olderThan) {
-    Duration age = Cli.parseDuration("--older-than", olderThan);
-    try (Cli.Opened opened = cli.openQueue(database)) {
-      long deleted = opened.queue().pruneFinishedJobs(age);
-      cli.out().println("pruned " + deleted + " finished jobs older than " + olderThan.strip());
-    }
-    cli.out().flush();
-    return 0;
+    return prune(database, olderThan, JobQueue::pruneFinishedJobs, "finished jobs");
   }
 
   private static void print(PrintWriter out, Job job) {
@@ -384,10 +379,19 @@ final class JobsCommand implements Callable<Integer> {
               paramLabel = "AGE",
               description = "for example 30d, 12h or PT30M")
           String olderThan) {
+    return prune(database, olderThan, JobQueue::pruneDeadLetters, "dead letters");
+  }
+
+  /** Deletes what {@code prune} deletes that is older than the option says, and reports it. */
+  private int prune(
+      Cli.DatabaseOptions database,
+      String olderThan,
+      ToLongBiFunction<JobQueue, Duration> prune,
+      String what) {
     Duration age = Cli.parseDuration("--older-than", olderThan);
     try (Cli.Opened opened = cli.openQueue(database)) {
-      long deleted = opened.queue().pruneDeadLetters(age);
-      cli.out().println("pruned " + deleted + " dead letters older than " + olderThan.strip());
+      long deleted = prune.applyAsLong(opened.queue(), age);
+      cli.out().println("pruned " + deleted + " " + what + " older than " + olderThan.strip());
     }
     cli.out().flush();
     return 0;

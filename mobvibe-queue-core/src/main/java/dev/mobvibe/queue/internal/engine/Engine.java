@@ -9,6 +9,7 @@ import dev.mobvibe.queue.Subscription;
 import dev.mobvibe.queue.internal.JobStore;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
@@ -101,8 +102,8 @@ public final class Engine {
 
   /** The limits of every kind and the fairness bound, as the claim takes them. */
   static JobStore.FlowRules flowRules(EngineSettings settings, Map<String, KindRoute> routes) {
-    List<JobStore.FlowRules.Limit> limits = new java.util.ArrayList<>();
-    List<JobStore.FlowRules.Rate> rates = new java.util.ArrayList<>();
+    List<JobStore.FlowRules.Limit> limits = new ArrayList<>();
+    List<JobStore.FlowRules.Rate> rates = new ArrayList<>();
     for (String kind : settings.kinds()) {
       KindOptions options = routes.get(kind).options();
       if (options.maxRunning() > 0) {
