@@ -21,8 +21,9 @@ import java.util.function.Supplier;
  * The web dashboard of a {@link JobQueue}, served by the JDK's built-in HTTP server ({@code
  * com.sun.net.httpserver}): an overview (counts per status, plan tier and kind, completions and
  * failures of the last hour, the oldest pending job, the workers holding jobs), a job list with
- * filters and keyset paging, a page per job (arguments, error history, session events), and the
- * dead letters with replay. The overview refreshes itself by polling.
+ * filters and keyset paging, a page per job (arguments, error history, session events), the dead
+ * letters with replay, and the recurring schedules the workers registered. The overview refreshes
+ * itself by polling.
  *
  * <pre>{@code
  * Dashboard dashboard = Dashboard.builder(queue).token(System.getenv("DASHBOARD_TOKEN")).build();

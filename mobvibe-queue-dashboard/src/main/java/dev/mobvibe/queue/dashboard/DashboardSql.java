@@ -8,9 +8,9 @@ package dev.mobvibe.queue.dashboard;
  * created_at)}. {@link #STATUS_PRIORITY_PAIRS} walks it to find the (status, priority) pairs that
  * exist, one index probe per pair (a "loose index scan"); the statements then read each pair's
  * slice of that index in {@code created_at} order and merge the slices. Priorities are few (0 to
- * 100, three plan tiers in practice), so the walk is cheap. Migration 6 adds the two indexes the
- * other reads need: a session's jobs by time, and the held jobs by worker with their kind and lease
- * expiry.
+ * 100, three plan tiers in practice), so the walk is cheap. Migration 6 adds the index of a
+ * session's jobs by time, for the session filter. Processing jobs are read whole, through their
+ * partial index: they are as many as the workers run at once, not the table's size.
  *
  * <p>{@code {s}} stands for the queue's schema, an identifier the queue validated when it was
  * built.
