@@ -72,8 +72,10 @@ class BenchGuardTest {
     // claims one job per statement falls to a few percent.
     assertThat(r.get("limit").asDouble()).as("L jobs/s").isPositive();
     assertThat(drain.get("ratioToLimit").asDouble()).as("B1 / L").isGreaterThan(0.10);
-    // Falling back to polling (10 s here) would put the median pickup in seconds.
-    assertThat(r.get("pickup").get("p50Millis").asDouble()).as("B2 p50 ms").isLessThan(16.0);
+    // Falling back to polling (10 s here) would put the median pickup in seconds. The bound is
+    // set by that, not by the 2 ms target: a busy shared machine has shown a 46 ms median in this
+    // short run (the pickup target is checked with the bench command, docs/PERFORMANCE.md).
+    assertThat(r.get("pickup").get("p50Millis").asDouble()).as("B2 p50 ms").isLessThan(1_000.0);
     assertThat(r.get("pickup").get("notifyFloorP50Millis").asDouble())
         .as("bare NOTIFY delivery p50 ms")
         .isPositive();
